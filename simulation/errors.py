@@ -46,7 +46,12 @@ class ScenarioError(Exception):
 
     @classmethod
     def single(
-        cls, message: str, *, key: str | None = None, line: int | None = None, source: str | None = None
+        cls,
+        message: str,
+        *,
+        key: str | None = None,
+        line: int | None = None,
+        source: str | None = None,
     ) -> ScenarioError:
         """Build an error holding one problem."""
         return cls([Problem(message, key=key, line=line, source=source)])

@@ -268,7 +268,7 @@ def _engage(params: Params, state: State, seg: int, v: int) -> None:
 
 @njit(cache=True, inline="always")
 def _share(state: State, seg: int, v: int, parent: int) -> None:
-    """v shares (once): joins the next frontier and the cascade tree below ``parent``."""
+    """V shares (once): joins the next frontier and the cascade tree below ``parent``."""
     end = state.counters[SHARERS]
     state.flags[v] |= SHARED
     state.order[end] = v
@@ -399,7 +399,9 @@ def _cascade_step(graph: Graph, params: Params, state: State, t: int, lo: int, h
         probs[0, s] = p_share
         # Given this tie did not lead to a share: P(seen), then P(engaged | seen).
         probs[1, s] = (vis - p_share) / (1.0 - p_share) if p_share < 1.0 else 0.0
-        probs[2, s] = (engage - engage * stick) / (1.0 - engage * stick) if engage * stick < 1.0 else 0.0
+        probs[2, s] = (
+            (engage - engage * stick) / (1.0 - engage * stick) if engage * stick < 1.0 else 0.0
+        )
         p_max = max(p_max, p_share)
     log_q = np.log1p(-p_max) if p_max < 1.0 else -np.inf
     indptr = graph.indptr
@@ -427,10 +429,7 @@ def _cascade_step(graph: Graph, params: Params, state: State, t: int, lo: int, h
             seg = segment_of[v]
             if j == nxt:
                 # A share candidate (stream A): thinned to this segment's share probability.
-                if p_max >= 1.0:
-                    nxt = j + 1
-                else:
-                    nxt = j + 1 + _skip(rng, log_q, b - j - 1)
+                nxt = j + 1 if p_max >= 1.0 else j + 1 + _skip(rng, log_q, b - j - 1)
                 if probs[0, seg] >= p_max or uniform(rng, STREAM_A) * p_max < probs[0, seg]:
                     _touch(state, v)
                     if funnel:
@@ -458,7 +457,9 @@ def _cascade_step(graph: Graph, params: Params, state: State, t: int, lo: int, h
 @njit(cache=True, inline="always")
 def _expose(params: Params, state: State, seg: int, v: int) -> None:
     """A follower's exposure to a share under threshold/bass (seen with P = visibility)."""
-    if params.funnel and (params.visibility >= 1.0 or uniform(state.rng, STREAM_B) < params.visibility):
+    if params.funnel and (
+        params.visibility >= 1.0 or uniform(state.rng, STREAM_B) < params.visibility
+    ):
         _see(state, seg, v)
 
 
@@ -664,4 +665,3 @@ def run_replicates(
             lengths[r] = state.cursor[C_STEP]
             if tree:
                 virality[r], depth[r] = finish_replicate(state)
-

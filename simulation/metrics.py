@@ -33,18 +33,20 @@ class Metric:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("sharers", "distinct people who shared the content, seeds included", "cascade", True),
+        Metric(
+            "sharers", "distinct people who shared the content, seeds included", "cascade", True
+        ),
         Metric("reach", "distinct people who saw it at least once, seeds included", "funnel", True),
         Metric("impressions", "times it was seen, every exposure counted", "funnel", True),
         Metric("engagements", "likes and comments, each counted when it happens", "funnel", True),
         Metric("likes", "engagements that were likes", "funnel", True),
         Metric("comments", "engagements that were comments", "funnel", True),
         Metric("shares", "shares by people who were not seeds (earned shares)", "cascade", True),
-        Metric("clicks", "click-throughs to the brand's site (referrals from shares)", "funnel", True),
-        Metric("conversions", "purchases that followed a click (once per person)", "funnel", True),
         Metric(
-            "engagement_rate", "engagements per impression (0 when nothing was seen)", "funnel"
+            "clicks", "click-throughs to the brand's site (referrals from shares)", "funnel", True
         ),
+        Metric("conversions", "purchases that followed a click (once per person)", "funnel", True),
+        Metric("engagement_rate", "engagements per impression (0 when nothing was seen)", "funnel"),
         Metric(
             "amplification",
             "earned shares per seed: how far word of mouth multiplied the first posts",
@@ -57,7 +59,11 @@ METRICS: dict[str, Metric] = {
             "tree",
         ),
         Metric("cascade_depth", "longest seed-to-sharer path in any cascade tree", "tree"),
-        Metric("peak_step", "step with the most new sharers (0 if nobody shared after the seeds)", "cascade"),
+        Metric(
+            "peak_step",
+            "step with the most new sharers (0 if nobody shared after the seeds)",
+            "cascade",
+        ),
         Metric("steps", "steps until nothing could change any more (or the step limit)", "cascade"),
     )
 }
@@ -89,7 +95,10 @@ def resolve_metrics(
         known = ", ".join(METRICS) + (" and per-segment metric[segment]" if segmented else "")
         raise ScenarioError(
             [
-                Problem(f"unknown metric {m!r}{_did_you_mean(m, available)}; known: {known}", source=source)
+                Problem(
+                    f"unknown metric {m!r}{_did_you_mean(m, available)}; known: {known}",
+                    source=source,
+                )
                 for m in unknown
             ]
         )
@@ -113,11 +122,8 @@ def summarize(values: np.ndarray) -> dict[str, object]:
     n = len(values)
     mean = float(values.mean()) if n else math.nan
     std = float(values.std(ddof=1)) if n > 1 else 0.0
-    if n > 1:
-        half = float(stats.t.ppf(0.975, n - 1)) * std / math.sqrt(n)
-    else:
-        half = 0.0
-    lo, hi = (np.percentile(values, [2.5, 97.5]) if n else (math.nan, math.nan))
+    half = float(stats.t.ppf(0.975, n - 1)) * std / math.sqrt(n) if n > 1 else 0.0
+    lo, hi = np.percentile(values, [2.5, 97.5]) if n else (math.nan, math.nan)
     return {
         "mean": mean,
         "std": std,

@@ -83,7 +83,7 @@ class SocialGraph:
 
 
 def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR of the arcs src -> dst with each row's targets sorted; returns (indptr, indices, order)."""
+    """CSR of the arcs src -> dst, each row sorted; returns (indptr, indices, order)."""
     order = np.lexsort((dst, src))
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
@@ -243,8 +243,10 @@ def _stochastic_block(
     between_pairs = float(np.sum(sizes * (n - sizes)))  # ordered pairs across blocks
     p_out = (1 - homophily) * mean_degree * n / between_pairs if between_pairs else 0.0
     for i in range(k):
-        probs[i, i] = homophily * mean_degree / max(sizes[i] - 1, 1) if k > 1 else (
-            mean_degree / max(n - 1, 1)
+        probs[i, i] = (
+            homophily * mean_degree / max(sizes[i] - 1, 1)
+            if k > 1
+            else (mean_degree / max(n - 1, 1))
         )
         for j in range(k):
             if i != j:
@@ -280,15 +282,21 @@ def read_edge_list(
     try:
         size = path.stat().st_size
         if size > _MAX_EDGE_LIST_BYTES:
-            raise ScenarioError.single(f"edge list is larger than {_MAX_EDGE_LIST_BYTES} bytes", source=source)
+            raise ScenarioError.single(
+                f"edge list is larger than {_MAX_EDGE_LIST_BYTES} bytes", source=source
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError.single("edge-list file not found", source=source, key="network.path") from None
+        raise ScenarioError.single(
+            "edge-list file not found", source=source, key="network.path"
+        ) from None
     except IsADirectoryError:
         raise ScenarioError.single("is a directory, not an edge-list file", source=source) from None
     except OSError as exc:
-        raise ScenarioError.single(f"cannot read edge-list file: {exc.strerror}", source=source) from None
-    if b"\0" in raw[:1 << 20]:
+        raise ScenarioError.single(
+            f"cannot read edge-list file: {exc.strerror}", source=source
+        ) from None
+    if b"\0" in raw[: 1 << 20]:
         raise ScenarioError.single("this is a binary file, not a text edge list", source=source)
     try:
         text = raw.decode("utf-8-sig")

@@ -30,7 +30,6 @@ from simulation.errors import Problem, ScenarioError
 
 __all__ = [
     "NETWORK_KINDS",
-    "RULES",
     "SEED_STRATEGIES",
     "Content",
     "Diffusion",
@@ -398,21 +397,25 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError.single(
-            f"not UTF-8 text (byte {exc.start})", source=source
-        ) from None
+        raise ScenarioError.single(f"not UTF-8 text (byte {exc.start})", source=source) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(match.group(1)) if match else None
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ScenarioError.single(f"TOML syntax error: {message}", line=line, source=source) from None
+        raise ScenarioError.single(
+            f"TOML syntax error: {message}", line=line, source=source
+        ) from None
     return parse_scenario(data, source=source, base_dir=str(path.parent), text=text)
 
 
 def parse_scenario(
-    data: dict[str, Any], *, source: str = "<scenario>", base_dir: str = ".", text: str | None = None
+    data: dict[str, Any],
+    *,
+    source: str = "<scenario>",
+    base_dir: str = ".",
+    text: str | None = None,
 ) -> Scenario:
     """Validate already-parsed scenario data.
 
@@ -480,12 +483,16 @@ def _problem(err: dict[str, Any], data: dict[str, Any], source: str, text: str |
         for p in loc
         if not (isinstance(p, str) and (p in NETWORK_KINDS or p in _TYPE_TAGS or "[" in p))
     ]
-    dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in keys).replace(".[", "[")
+    dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in keys).replace(
+        ".[", "["
+    )
     kind = err["type"]
     value = err.get("input")
     if kind == "extra_forbidden":
         parent = _model_at(tuple(keys[:-1]), data)
-        fields = [f for f in (parent.model_fields if parent else {}) if f not in ("base_dir", "source")]
+        fields = [
+            f for f in (parent.model_fields if parent else {}) if f not in ("base_dir", "source")
+        ]
         hint = _did_you_mean(str(keys[-1]), fields)
         if not hint and fields:
             hint = f" (known keys: {', '.join(fields)})"
@@ -493,8 +500,12 @@ def _problem(err: dict[str, Any], data: dict[str, Any], source: str, text: str |
     elif kind == "missing":
         message = "required key is missing"
     elif kind == "union_tag_invalid":
-        hint = _did_you_mean(str(value.get("kind")) if isinstance(value, dict) else "", list(NETWORK_KINDS))
-        message = f"unknown network kind {value.get('kind')!r}{hint}; known: {', '.join(NETWORK_KINDS)}"
+        hint = _did_you_mean(
+            str(value.get("kind")) if isinstance(value, dict) else "", list(NETWORK_KINDS)
+        )
+        message = (
+            f"unknown network kind {value.get('kind')!r}{hint}; known: {', '.join(NETWORK_KINDS)}"
+        )
         dotted = f"{dotted}.kind" if dotted else "kind"
     elif kind == "union_tag_not_found":
         message = "required key is missing (one of: " + ", ".join(NETWORK_KINDS) + ")"
@@ -507,7 +518,11 @@ def _problem(err: dict[str, Any], data: dict[str, Any], source: str, text: str |
     elif kind == "value_error":
         message = str(err["msg"]).removeprefix("Value error, ")
     else:
-        message = f"{err['msg']}, got {value!r}" if value is not None and not isinstance(value, dict) else err["msg"]
+        message = (
+            f"{err['msg']}, got {value!r}"
+            if value is not None and not isinstance(value, dict)
+            else err["msg"]
+        )
     return Problem(message, key=dotted or None, line=_line_of(text, keys), source=source)
 
 
@@ -536,3 +551,84 @@ def _line_of(text: str | None, keys: list[Any]) -> int | None:
         if match and match.group(1) == key and current == table:
             return number
     return table_line
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def _type_name(field_info) -> str:
+    text = str(field_info.annotation)
+    text = re.sub(r"typing\.|<class '([^']+)'>", r"\1", text)
+    text = re.sub(r"Annotated\[(\w+), [^\]]*\]", r"\1", text)
+    text = re.sub(r"simulation\.scenario\.", "", text)
+    text = text.replace("NoneType", "none")
+    if "Literal" in text:
+        return "string"
+    if re.search(r"\b[A-Z]\w+\b", text.replace("None", "")):
+        return "table" if not text.startswith("list") else "array of tables"
+    return text.replace(" | ", " or ")
+
+
+def _default(field_info) -> str:
+    if field_info.is_required():
+        return "required"
+    if field_info.default_factory is not None:
+        value = field_info.default_factory()
+        return "[]" if isinstance(value, list) else "(table)"
+    if field_info.default is None:
+        return "none"
+    return repr(field_info.default).replace("'", '"')
+
+
+def _range(field_info) -> str:
+    parts = []
+    for meta in field_info.metadata:
+        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if getattr(meta, attr, None) is not None:
+                parts.append(f"{sign} {getattr(meta, attr)}")
+    literal = re.findall(r"'([^']+)'", str(field_info.annotation))
+    if "Literal" in str(field_info.annotation) and literal:
+        parts.append(" / ".join(f"`{x}`" for x in literal))
+    return ", ".join(parts)
+
+
+def field_rows(model: type[BaseModel]) -> list[tuple[str, str, str, str, str]]:
+    """(key, type, default, allowed, meaning) of each key of a table, from the schema."""
+    rows = []
+    for name, info in model.model_fields.items():
+        if info.exclude or name == "kind":
+            continue
+        rows.append((name, _type_name(info), _default(info), _range(info), info.description or ""))
+    return rows
+
+
+def reference_markdown() -> str:
+    """The scenario file's reference (every key, type, default, range, meaning) as Markdown."""
+    out = ["<!-- generated by `wom keys`; do not edit by hand -->"]
+
+    def table(title: str, model: type[BaseModel], note: str = "") -> None:
+        out.append(f"\n**{title}**{(' ' + note) if note else ''}\n")
+        out.append("| key | type | default | allowed | meaning |")
+        out.append("| --- | --- | --- | --- | --- |")
+        for key, kind, default, allowed, meaning in field_rows(model):
+            out.append(f"| `{key}` | {kind} | {default} | {allowed} | {meaning} |")
+
+    table("Top level", Scenario)
+    seen: set[type] = set()
+    for cls in NETWORK_KINDS.values():
+        if cls in seen:
+            continue
+        seen.add(cls)
+        kinds = [k for k, c in NETWORK_KINDS.items() if c is cls]
+        names = " / ".join(f"`{k}`" for k in kinds)
+        table(f"[network] kind = {names}", cls, f"— {(cls.__doc__ or '').strip()}")
+    table("[content]", Content, f"— {Content.__doc__}")
+    table("[diffusion]", Diffusion, f"— {Diffusion.__doc__}")
+    table(
+        "[diffusion.threshold] as a table",
+        ThresholdDistribution,
+        f"— {ThresholdDistribution.__doc__}",
+    )
+    table("[seeding]", Seeding, f"— {Seeding.__doc__}")
+    table("[[segments]]", Segment, f"— {Segment.__doc__}")
+    return "\n".join(out)

@@ -95,13 +95,22 @@ def plan_seeds(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
         score = graph.out_degree.astype(np.float64)
     elif seeding.strategy == "pagerank":
         # Influence flows along follower ties, so rank on the reversed graph.
-        ranks = nx.pagerank(graph.to_networkx().reverse() if graph.directed else graph.to_networkx())
+        ranks = nx.pagerank(
+            graph.to_networkx().reverse() if graph.directed else graph.to_networkx()
+        )
         score = np.array([ranks[i] for i in range(graph.n)])
     elif seeding.strategy == "kcore":
-        undirected = graph.to_networkx().to_undirected(as_view=True) if graph.directed else graph.to_networkx()
+        undirected = (
+            graph.to_networkx().to_undirected(as_view=True)
+            if graph.directed
+            else graph.to_networkx()
+        )
         core = nx.core_number(undirected)
         # Core number first, degree to break ties within a shell.
-        score = np.array([core[i] for i in range(graph.n)], np.float64) * (graph.n + 1) + graph.out_degree
+        score = (
+            np.array([core[i] for i in range(graph.n)], np.float64) * (graph.n + 1)
+            + graph.out_degree
+        )
     elif seeding.strategy == "degree_discount":
         c = scenario.content
         p = seeding.propagation
@@ -119,7 +128,9 @@ def _top(score: np.ndarray, pool: np.ndarray, k: int) -> np.ndarray:
     return pool[order[:k]].astype(np.int32)
 
 
-def degree_discount(graph: SocialGraph, k: int, p: float, pool: np.ndarray | None = None) -> np.ndarray:
+def degree_discount(
+    graph: SocialGraph, k: int, p: float, pool: np.ndarray | None = None
+) -> np.ndarray:
     """Degree-discount seeding for the independent cascade (Chen, Wang & Yang 2009, KDD).
 
     Each round picks the person with the highest discounted degree

@@ -1,0 +1,1 @@
+"""Experiments: parameter sweeps of scenarios, run on Dask, written as Parquet."""

@@ -1,0 +1,202 @@
+"""The ``wom`` command: a thin door onto the engine (run, validate, keys, app, sweep, report).
+
+User mistakes (:class:`~simulation.errors.ScenarioError`) are caught here, once, printed without
+a traceback, and exit with status 2; internal errors exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from simulation.errors import ScenarioError
+
+__all__ = ["main", "write_atomic"]
+
+
+class _Group(click.Group):
+    """Catches user errors once for every subcommand: message on stderr, exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wom-sim")
+def main() -> None:
+    """Simulate word-of-mouth marketing: how content spreads through a social network."""
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so a reader never sees it half written (temp file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def progress_bar(
+    total: int, description: str
+) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A tqdm bar on stderr when it is a terminal; returns (update(done, total), close)."""
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=total, desc=description, unit="run", disable=not sys.stderr.isatty(), file=sys.stderr
+    )
+
+    def update(done: int, _total: int) -> None:
+        bar.update(done - bar.n)
+
+    return update, bar.close
+
+
+def _parse_metrics(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    if not names:
+        raise ScenarioError.single("no metric names given", source="--metrics")
+    return names
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--runs", type=click.IntRange(min=1), help="Replicates (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Seed (default: the scenario's).")
+@click.option("--steps", type=click.IntRange(min=1), help="Most steps (default: the scenario's).")
+@click.option("--metrics", help="Comma-separated metrics to compute (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the results: .json (the JSON document) or .csv (one row per replicate).",
+)
+def run(
+    scenario_file: Path,
+    runs: int | None,
+    seed: int | None,
+    steps: int | None,
+    metrics: str | None,
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """Run replicates of SCENARIO_FILE and summarise each metric (mean, 95% interval)."""
+    from simulation.engine import simulate
+    from simulation.scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    if steps is not None:
+        scenario = scenario.with_overrides({"steps": steps}, source="--steps")
+    names = _parse_metrics(metrics)
+    total = runs or scenario.runs
+    update, close = progress_bar(total, scenario.name)
+    try:
+        result = simulate(scenario, runs=runs, seed=seed, metrics=names, progress=update)
+    finally:
+        close()
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    document = result.to_json()
+    if out is not None:
+        if out.suffix.lower() == ".csv":
+            write_atomic(out, _csv(result))
+        else:
+            write_atomic(out, json.dumps(document, indent=1) + "\n")
+    if as_json:
+        click.echo(json.dumps(document))
+    else:
+        _print_table(document)
+
+
+def _csv(result) -> str:
+    import pandas as pd
+
+    frame = pd.DataFrame({"run": range(result.first_run, result.first_run + result.runs)})
+    frame["seed"] = result.seed
+    for name in result.metrics:
+        frame[name] = result.values[name]
+    return frame.to_csv(index=False)
+
+
+def _fmt(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    if abs(x) >= 1000 or x == int(x):
+        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:g}"
+    return f"{x:.3g}"
+
+
+def _print_table(document: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from simulation.metrics import METRICS
+
+    table = Table(
+        title=f"{document['scenario']}: {document['runs']} runs, seed {document['seed']}, "
+        f"{document['nodes']:,} people, {document['edges']:,} ties",
+        title_justify="left",
+    )
+    table.add_column("metric")
+    table.add_column("mean", justify="right")
+    table.add_column("95% CI of mean", justify="right")
+    table.add_column("95% of runs", justify="right")
+    table.add_column("meaning", overflow="fold")
+    for name, s in document["metrics"].items():
+        meaning = METRICS[name].meaning if name in METRICS else "per segment"
+        table.add_row(
+            escape(name),
+            _fmt(s["mean"]),
+            f"{_fmt(s['ci95'][0])} - {_fmt(s['ci95'][1])}",
+            f"{_fmt(s['pi95'][0])} - {_fmt(s['pi95'][1])}",
+            meaning,
+        )
+    Console(width=max(100, min(160, _terminal_width()))).print(table)
+
+
+def _terminal_width() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 120
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+def validate(scenario_file: Path) -> None:
+    """Check SCENARIO_FILE: print ok, or every problem found (exit 2)."""
+    from simulation.engine import prepare
+    from simulation.scenario import load_scenario
+
+    graph_warnings = prepare(load_scenario(scenario_file)).graph.warnings
+    for warning in graph_warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo("ok")
+
+
+@main.command()
+def keys() -> None:
+    """Print the reference of every scenario key (type, default, meaning) as Markdown."""
+    from simulation.scenario import reference_markdown
+
+    click.echo(reference_markdown())
