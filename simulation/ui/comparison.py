@@ -1,0 +1,249 @@
+"""Side-by-side strategies: variants of one scenario, run replicate batches, summarised.
+
+A variant is the base scenario with some keys changed (``{"seeding.strategy": "random"}``).
+Each variant runs in batches through :func:`simulation.engine.simulate`, so the run can report
+progress and stop between batches; a replicate is a pure function of (scenario, seed, replicate
+index), so batching changes no number. Metric summaries (mean, 95% interval of the mean) come
+from :func:`simulation.metrics.summarize` over the replicates. The timeline's band is the 95%
+interval of the mean by batch means: the batches are independent and equal in size, so their
+means vary around the overall mean with a spread that estimates its standard error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simulation.engine import Prepared, prepare, simulate
+from simulation.errors import ScenarioError
+from simulation.metrics import METRICS, summarize
+from simulation.scenario import Scenario
+
+__all__ = [
+    "HEADLINE_METRICS",
+    "Comparison",
+    "StoppedError",
+    "Variant",
+    "VariantResult",
+    "run_comparison",
+]
+
+# Metrics shown first (bar charts); every metric is in the table.
+HEADLINE_METRICS = (
+    "reach",
+    "sharers",
+    "engagements",
+    "conversions",
+    "structural_virality",
+    "peak_step",
+)
+# Timelines drawn for each variant.
+TIMELINE_METRICS = ("sharers", "reach", "engagements", "conversions")
+
+
+class StoppedError(Exception):
+    """Raised inside a comparison when the user cancels it."""
+
+
+@dataclass
+class Variant:
+    """A named change of the base scenario (dotted keys to values)."""
+
+    name: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def scenario(self, base: Scenario) -> Scenario:
+        """The base scenario with this variant's changes, validated.
+
+        Raises:
+            ScenarioError: naming the key, with the variant's name as the source.
+        """
+        return base.with_overrides(self.overrides, source=f"variant '{self.name}'")
+
+
+@dataclass
+class VariantResult:
+    """One variant's replicates.
+
+    Attributes:
+        values: Metric -> one value per replicate.
+        timeline: Metric -> mean cumulative count per step.
+        band: Metric -> (low, high) per step, the 95% interval of the mean (batch means).
+    """
+
+    variant: Variant
+    scenario: Scenario
+    values: dict[str, np.ndarray]
+    timeline: dict[str, np.ndarray]
+    band: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    def summary(self, metric: str) -> dict[str, Any]:
+        """Mean, std, ``ci95`` and ``pi95`` of a metric (see :func:`summarize`)."""
+        return summarize(self.values[metric])
+
+
+@dataclass
+class Comparison:
+    """Every variant's results, in the order given."""
+
+    results: list[VariantResult]
+    runs: int
+    seed: int
+
+    @property
+    def metrics(self) -> list[str]:
+        """Metrics every variant has, in the engine's order."""
+        names = list(self.results[0].values) if self.results else []
+        return [m for m in names if all(m in r.values for r in self.results)]
+
+    def table(self) -> pd.DataFrame:
+        """Long table: one row per (variant, metric) with mean, 95% CI and 95% range."""
+        rows = []
+        for result in self.results:
+            for metric in self.metrics:
+                s = result.summary(metric)
+                rows.append(
+                    {
+                        "variant": result.variant.name,
+                        "metric": metric,
+                        "mean": s["mean"],
+                        "ci95_low": s["ci95"][0],
+                        "ci95_high": s["ci95"][1],
+                        "range95_low": s["pi95"][0],
+                        "range95_high": s["pi95"][1],
+                        "runs": len(result.values[metric]),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def wide_table(self) -> pd.DataFrame:
+        """Readable table: a row per metric, a column per variant, "mean (low - high)"."""
+        rows = []
+        for metric in self.metrics:
+            row = {"metric": metric}
+            for result in self.results:
+                s = result.summary(metric)
+                row[result.variant.name] = (
+                    f"{_fmt(s['mean'])} ({_fmt(s['ci95'][0])} – {_fmt(s['ci95'][1])})"
+                )
+            row["meaning"] = METRICS[metric].meaning if metric in METRICS else "per segment"
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def _fmt(x: float) -> str:
+    if not math.isfinite(x):
+        return "–"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def _batches(runs: int, count: int) -> list[int]:
+    count = max(1, min(count, runs))
+    return [runs // count + (1 if i < runs % count else 0) for i in range(count)]
+
+
+def _padded(series: list[np.ndarray]) -> np.ndarray:
+    """Stack per-batch timelines, each padded with its final value to the longest."""
+    longest = max(len(s) for s in series)
+    return np.stack([np.pad(s, (0, longest - len(s)), mode="edge") for s in series])
+
+
+def run_comparison(
+    base: Scenario,
+    variants: list[Variant],
+    *,
+    runs: int,
+    seed: int | None = None,
+    batches: int = 10,
+    progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Comparison:
+    """Run ``runs`` replicates of every variant, in ``batches`` batches each.
+
+    Args:
+        base: The scenario the variants change.
+        variants: Two to four variants.
+        runs: Replicates per variant.
+        seed: Seed (default: the base scenario's); every variant uses the same replicates'
+            random streams, so differences come from the strategies (common random numbers).
+        batches: Batches per variant (at least 2 for a timeline band).
+        progress: Called with (replicates done, total) over all variants.
+        stop: Polled between batches; when it returns true the run raises :class:`StoppedError`.
+
+    Raises:
+        ScenarioError: a variant is not a valid scenario (the problem names the variant).
+        StoppedError: ``stop()`` returned true.
+    """
+    seed = base.seed if seed is None else seed
+    scenarios = [v.scenario(base) for v in variants]
+    total = runs * len(variants)
+    done = 0
+    graphs: dict[str, Any] = {}
+    results = []
+    for variant, scenario in zip(variants, scenarios, strict=True):
+        prepared = _prepare_sharing_graph(scenario, graphs)
+        values: dict[str, list[np.ndarray]] = {}
+        timelines: dict[str, list[np.ndarray]] = {}
+        first = 0
+        for size in _batches(runs, batches):
+            if stop is not None and stop():
+                raise StoppedError
+            result = simulate(scenario, runs=size, seed=seed, first_run=first, prepared=prepared)
+            for name, array in result.values.items():
+                values.setdefault(name, []).append(np.asarray(array))
+            for name in TIMELINE_METRICS:
+                if name in result.timeline:
+                    timelines.setdefault(name, []).append(np.asarray(result.timeline[name]))
+            first += size
+            done += size
+            if progress is not None:
+                progress(done, total)
+        sizes = np.array(_batches(runs, batches), dtype=np.float64)
+        timeline, band = {}, {}
+        for name, series in timelines.items():
+            stacked = _padded(series)
+            mean = (stacked * sizes[:, None]).sum(axis=0) / sizes.sum()
+            k = len(series)
+            if k > 1:
+                half = stats.t.ppf(0.975, k - 1) * stacked.std(axis=0, ddof=1) / math.sqrt(k)
+            else:
+                half = np.zeros_like(mean)
+            timeline[name] = mean
+            band[name] = (mean - half, mean + half)
+        results.append(
+            VariantResult(
+                variant=variant,
+                scenario=scenario,
+                values={name: np.concatenate(parts) for name, parts in values.items()},
+                timeline=timeline,
+                band=band,
+            )
+        )
+    return Comparison(results=results, runs=runs, seed=seed)
+
+
+def _prepare_sharing_graph(scenario: Scenario, graphs: dict[str, Any]) -> Prepared:
+    """Prepare a variant, reusing the graph of an earlier variant with the same network."""
+    key = repr((scenario.network, scenario.segments, scenario.seed, scenario.base_dir))
+    prepared = prepare(scenario, graph=graphs.get(key))
+    graphs[key] = prepared.graph
+    return prepared
+
+
+def validate_variants(base: Scenario, variants: list[Variant]) -> dict[str, ScenarioError]:
+    """Variant name -> its error, for every variant that is not a valid scenario."""
+    errors = {}
+    for variant in variants:
+        try:
+            variant.scenario(base)
+        except ScenarioError as exc:
+            errors[variant.name] = exc
+    return errors

@@ -1,0 +1,323 @@
+"""The app's knobs, read from the scenario schema: one :class:`Knob` per scenario key.
+
+Nothing here restates a rule. Ranges, choices, defaults and help texts come from the pydantic
+models of :mod:`simulation.scenario` (``model_fields`` and their metadata), so a key added to the
+schema shows up in the app with the right control, and validation stays in one place: the
+app edits a plain TOML-like ``dict`` and hands it to :func:`~simulation.scenario.parse_scenario`.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel
+
+from simulation.errors import Problem, ScenarioError
+from simulation.scenario import (
+    NETWORK_KINDS,
+    Content,
+    Diffusion,
+    Scenario,
+    Seeding,
+    Segment,
+    ThresholdDistribution,
+)
+
+__all__ = [
+    "NETWORK_STARTERS",
+    "Knob",
+    "get_value",
+    "knobs_of",
+    "network_kind_change",
+    "problems_by_key",
+    "put_value",
+    "scenario_sections",
+]
+
+KnobKind = Literal[
+    "probability", "float", "int", "choice", "bool", "text", "list", "pair", "threshold"
+]
+
+# Keys the app never offers as free text: a path on the server is set only by an upload.
+_READ_ONLY = {"path"}
+
+# Starting values for keys a network kind requires when the user switches to that kind. These
+# are examples, not rules: whatever the user ends up with is validated by the schema.
+NETWORK_STARTERS: dict[str, Any] = {
+    "n": 1000,
+    "mean_degree": 8.0,
+    "m": 3,
+    "k": 6,
+    "rewire": 0.1,
+    "triangle_p": 0.3,
+}
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One editable scenario key and the control that edits it.
+
+    Attributes:
+        key: Dotted key into the scenario (``content.appeal``, ``segments[1].share``).
+        label: Short label for the control.
+        kind: Which control: ``probability`` (slider 0..1), ``float``, ``int``, ``choice``,
+            ``bool``, ``text``, ``list`` (comma-separated), ``pair`` (two integers) or
+            ``threshold`` (a share, or a table of a distribution).
+        help: The schema's description of the key.
+        default: The schema's default (``None`` when the key is required or defaults to none).
+        minimum: Lowest allowed value (numbers), from ``ge`` or ``gt``.
+        maximum: Highest allowed value (numbers), from ``le`` or ``lt``.
+        exclusive_minimum: Whether ``minimum`` itself is excluded (``gt``).
+        options: Allowed values of a ``choice``.
+        optional: Whether the key may be left out (its value may be ``None``).
+        required: Whether the schema requires the key.
+    """
+
+    key: str
+    label: str
+    kind: KnobKind
+    help: str
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    options: tuple[Any, ...] = ()
+    optional: bool = False
+    required: bool = False
+
+    def check(self, value: Any) -> str | None:
+        """A message if ``value`` is outside the schema's range (else ``None``); for hints."""
+        if value is None or self.kind not in ("probability", "float", "int"):
+            return None
+        if self.minimum is not None and (
+            value <= self.minimum if self.exclusive_minimum else value < self.minimum
+        ):
+            sign = ">" if self.exclusive_minimum else ">="
+            return f"must be {sign} {self.minimum:g}"
+        if self.maximum is not None and value > self.maximum:
+            return f"must be <= {self.maximum:g}"
+        return None
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _bounds(metadata: list[Any]) -> tuple[float | None, float | None, bool]:
+    low = high = None
+    exclusive = False
+    for meta in metadata:
+        inner = getattr(meta, "metadata", None)
+        if isinstance(inner, list):  # a FieldInfo inside Annotated[...]
+            lo, hi, ex = _bounds(inner)
+            low, high, exclusive = low if lo is None else lo, high if hi is None else hi, ex
+            continue
+        if getattr(meta, "ge", None) is not None:
+            low = meta.ge
+        if getattr(meta, "gt", None) is not None:
+            low, exclusive = meta.gt, True
+        if getattr(meta, "le", None) is not None:
+            high = meta.le
+        if getattr(meta, "lt", None) is not None:
+            high = meta.lt
+    return low, high, exclusive
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list[Any], bool]:
+    """(bare type, metadata found in Annotated, optional) of an annotation."""
+    metadata: list[Any] = []
+    optional = False
+    while True:
+        origin = get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation, *extra = get_args(annotation)
+            metadata.extend(extra)
+            continue
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) < len(get_args(annotation)):
+                optional = True
+            if len(args) == 1:
+                annotation = args[0]
+                continue
+        return annotation, metadata, optional
+
+
+def _knob(name: str, info: Any, prefix: str) -> Knob | None:
+    annotation, metadata, optional = _unwrap(info.annotation)
+    low, high, exclusive = _bounds(list(info.metadata) + metadata)
+    key = f"{prefix}.{name}" if prefix else name
+    default = None if info.is_required() else info.get_default(call_default_factory=True)
+    common = {
+        "key": key,
+        "label": _label(name),
+        "help": info.description or "",
+        "default": default,
+        "optional": optional,
+        "required": info.is_required(),
+    }
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Literal:
+        return Knob(kind="choice", options=args, **common)
+    if origin in (typing.Union, types.UnionType):
+        tables = [a for a in (_unwrap(x)[0] for x in args) if isinstance(a, type)]
+        if float in tables and any(issubclass(t, BaseModel) for t in tables if t is not float):
+            return Knob(kind="threshold", minimum=low, maximum=high, **common)
+        if set(tables) <= {str, int}:
+            return Knob(kind="text", **common)
+        return None
+    if annotation is bool:
+        return Knob(kind="bool", **common)
+    if annotation is int:
+        return Knob(kind="int", minimum=low, maximum=high, exclusive_minimum=exclusive, **common)
+    if annotation is float:
+        kind: KnobKind = "probability" if (low, high) == (0.0, 1.0) else "float"
+        return Knob(kind=kind, minimum=low, maximum=high, exclusive_minimum=exclusive, **common)
+    if annotation is str:
+        return Knob(kind="text", **common)
+    if origin is list:
+        item = _unwrap(args[0])[0] if args else str
+        if item is int and any(getattr(m, "max_length", None) == 2 for m in info.metadata):
+            return Knob(kind="pair", **common)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return None  # tables of tables (segments) get a section each
+        return Knob(kind="list", **common)
+    return None
+
+
+def knobs_of(model: type[BaseModel], prefix: str = "") -> list[Knob]:
+    """Knobs for the keys of one table of the schema (internal and read-only keys left out).
+
+    Args:
+        model: A table of the schema (``Content``, ``Seeding``, a network kind, ...).
+        prefix: Dotted key of the table (``"content"``, ``"segments[0]"``).
+    """
+    knobs = []
+    for name, info in model.model_fields.items():
+        if info.exclude or name == "kind" or name in _READ_ONLY:
+            continue
+        knob = _knob(name, info, prefix)
+        if knob is not None:
+            knobs.append(knob)
+    return knobs
+
+
+def scenario_sections(data: dict[str, Any]) -> list[tuple[str, str, list[Knob]]]:
+    """The knobs of a scenario draft, grouped as the scenario file is: (key, title, knobs).
+
+    The network section follows the draft's ``network.kind``; there is one section per segment
+    and, for a threshold given as a distribution, one for ``diffusion.threshold``.
+    """
+    top = [
+        k for k in knobs_of(Scenario) if k.key in ("name", "description", "steps", "runs", "seed")
+    ]
+    network = data.get("network") if isinstance(data.get("network"), dict) else {}
+    kind_cls = NETWORK_KINDS.get(str(network.get("kind")))
+    kind_knob = Knob(
+        key="network.kind",
+        label="Kind",
+        kind="choice",
+        help=Scenario.model_fields["network"].description or "",
+        options=tuple(NETWORK_KINDS),
+        required=True,
+    )
+    sections = [
+        ("", "Scenario", top),
+        ("network", "Network", [kind_knob, *(knobs_of(kind_cls, "network") if kind_cls else [])]),
+        ("content", "Content", knobs_of(Content, "content")),
+        ("diffusion", "Diffusion", knobs_of(Diffusion, "diffusion")),
+    ]
+    diffusion = data.get("diffusion") if isinstance(data.get("diffusion"), dict) else {}
+    if isinstance(diffusion.get("threshold"), dict):
+        sections.append(
+            (
+                "diffusion.threshold",
+                "Threshold distribution",
+                knobs_of(ThresholdDistribution, "diffusion.threshold"),
+            )
+        )
+    sections.append(("seeding", "Seeding", knobs_of(Seeding, "seeding")))
+    for i, segment in enumerate(data.get("segments") or []):
+        name = segment.get("name", i + 1) if isinstance(segment, dict) else i + 1
+        sections.append((f"segments[{i}]", f"Segment: {name}", knobs_of(Segment, f"segments[{i}]")))
+    return sections
+
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _parts(key: str) -> list[str | int]:
+    return [name if name else int(index) for name, index in _PART.findall(key)]
+
+
+def get_value(data: dict[str, Any], key: str, default: Any = None) -> Any:
+    """The value at a dotted key (``segments[0].share``) of a draft, or ``default``."""
+    node: Any = data
+    for part in _parts(key):
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return default
+        elif not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def put_value(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """A copy of a draft with the dotted key set (``None`` removes it), tables made on the way."""
+    import copy
+
+    out = copy.deepcopy(data)
+    *path, last = _parts(key)
+    node: Any = out
+    for part in path:
+        if isinstance(part, int):
+            node = node[part]
+        else:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+    if value is None:
+        if isinstance(last, str):
+            node.pop(last, None)
+    else:
+        node[last] = value
+    return out
+
+
+def network_kind_change(data: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A copy of a draft whose network is of another kind, keeping the keys that still apply.
+
+    Keys the new kind requires and the old one lacks start at :data:`NETWORK_STARTERS`.
+    """
+    old = data.get("network") if isinstance(data.get("network"), dict) else {}
+    cls = NETWORK_KINDS.get(kind)
+    network: dict[str, Any] = {"kind": kind}
+    if cls is not None:
+        for name, info in cls.model_fields.items():
+            if name == "kind":
+                continue
+            if name in old:
+                network[name] = old[name]
+            elif info.is_required() and name in NETWORK_STARTERS:
+                network[name] = NETWORK_STARTERS[name]
+    return put_value(data, "network", network)
+
+
+def problems_by_key(
+    error: ScenarioError, keys: set[str]
+) -> tuple[dict[str, list[str]], list[Problem]]:
+    """Split an error's problems into messages per known key and the rest (shown on top)."""
+    by_key: dict[str, list[str]] = {}
+    rest: list[Problem] = []
+    for problem in error.problems:
+        if problem.key in keys:
+            by_key.setdefault(problem.key, []).append(problem.message)
+        else:
+            rest.append(problem)
+    return by_key, rest

@@ -1,0 +1,172 @@
+"""The app's static charts (matplotlib, drawn on the server, exported as PNG).
+
+Figures are built with :class:`matplotlib.figure.Figure` directly (no pyplot), so sessions in
+different threads never share a current figure.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simulation.metrics import METRICS
+from simulation.ui.analytic import Overlay
+from simulation.ui.comparison import Comparison
+
+__all__ = ["PALETTE", "bars_figure", "png_bytes", "sweep_figure", "timeline_figure"]
+
+# Okabe-Ito: distinguishable with colour-vision deficiencies, and in print.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+
+
+def _style(ax) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.tick_params(labelsize=9)
+
+
+def bars_figure(
+    comparison: Comparison, metrics: list[str], overlays: dict[str, Overlay] | None = None
+) -> Figure:
+    """One bar chart per metric: each variant's mean with its 95% interval as an error bar.
+
+    Args:
+        comparison: The results.
+        metrics: Metrics to chart (those missing from the results are skipped).
+        overlays: Variant name -> analytic prediction of ``sharers``, drawn as a marker.
+    """
+    metrics = [m for m in metrics if m in comparison.metrics]
+    cols = min(3, max(1, len(metrics)))
+    rows = max(1, -(-len(metrics) // cols))
+    fig = Figure(figsize=(3.6 * cols, 2.9 * rows), dpi=100, layout="constrained")
+    names = [r.variant.name for r in comparison.results]
+    colors = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    for i, metric in enumerate(metrics):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        summaries = [r.summary(metric) for r in comparison.results]
+        means = np.array([s["mean"] for s in summaries])
+        low = means - np.array([s["ci95"][0] for s in summaries])
+        high = np.array([s["ci95"][1] for s in summaries]) - means
+        x = np.arange(len(names))
+        ax.bar(x, means, color=colors, width=0.65)
+        ax.errorbar(x, means, yerr=[low, high], fmt="none", ecolor="#333", capsize=5, lw=1.2)
+        if metric == "sharers" and overlays:
+            for j, name in enumerate(names):
+                if name in overlays:
+                    ax.plot(
+                        j,
+                        overlays[name].final,
+                        marker="D",
+                        color="#222",
+                        ms=7,
+                        ls="none",
+                        label=overlays[name].label,
+                    )
+            ax.legend(fontsize=7, loc="lower right", frameon=False)
+        ax.set_xticks(x, [_short(n) for n in names], fontsize=9)
+        ax.set_title(metric.replace("_", " "), fontsize=11, loc="left")
+        _style(ax)
+    fig.suptitle(
+        f"Mean of {comparison.runs} runs per strategy; bars: 95% confidence interval",
+        fontsize=10,
+        color="#555",
+    )
+    return fig
+
+
+def _short(name: str, width: int = 16) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def timeline_figure(
+    comparison: Comparison, metric: str, overlays: dict[str, Overlay] | None = None
+) -> Figure:
+    """A metric's mean cumulative count per step for every variant, with 95% bands."""
+    fig = Figure(figsize=(7.5, 3.6), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    for i, result in enumerate(comparison.results):
+        if metric not in result.timeline:
+            continue
+        color = PALETTE[i % len(PALETTE)]
+        mean = result.timeline[metric]
+        low, high = result.band[metric]
+        steps = np.arange(len(mean))
+        ax.fill_between(steps, low, high, color=color, alpha=0.22, lw=0)
+        ax.plot(steps, mean, color=color, lw=2, label=result.variant.name)
+        overlay = (overlays or {}).get(result.variant.name)
+        if overlay is not None and metric == "sharers":
+            if overlay.timeline is not None:
+                t = np.arange(min(len(overlay.timeline), len(mean) + 10))
+                ax.plot(
+                    t,
+                    overlay.timeline[: len(t)],
+                    color=color,
+                    ls="--",
+                    lw=1.5,
+                    label=f"{overlay.label} ({result.variant.name})",
+                )
+            else:
+                ax.axhline(
+                    overlay.final,
+                    color=color,
+                    ls=":",
+                    lw=1.5,
+                    label=f"{overlay.label} ({result.variant.name})",
+                )
+    meaning = METRICS[metric].meaning if metric in METRICS else ""
+    ax.set_title(f"{metric.replace('_', ' ')} over time", fontsize=11, loc="left")
+    ax.set_xlabel("step", fontsize=9)
+    ax.set_ylabel(f"cumulative {metric}", fontsize=9)
+    ax.legend(fontsize=8, frameon=False)
+    _style(ax)
+    if meaning:
+        fig.text(
+            0.01,
+            0.005,
+            f"{metric}: {meaning}. Band: 95% interval of the mean.",
+            fontsize=8,
+            color="#555",
+        )
+    return fig
+
+
+def sweep_figure(table: pd.DataFrame, metric: str, x: str, line: str | None) -> Figure:
+    """A sweep's metric against a grid key, one line (with 95% error bars) per value of another."""
+    fig = Figure(figsize=(7.5, 4), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    groups = [(None, table)] if line is None or line == x else list(table.groupby(line, sort=True))
+    numeric = pd.api.types.is_numeric_dtype(table[x])
+    categories = sorted(table[x].unique(), key=str) if not numeric else None
+    for i, (value, part) in enumerate(groups):
+        part = part.sort_values(x, key=(lambda s: s.astype(str)) if not numeric else None)
+        xs = part[x].to_numpy() if numeric else [categories.index(v) for v in part[x]]
+        color = PALETTE[i % len(PALETTE)]
+        ax.errorbar(
+            xs,
+            part["mean"],
+            yerr=[part["mean"] - part["low"], part["high"] - part["mean"]],
+            color=color,
+            marker="o",
+            capsize=4,
+            lw=2,
+            label=f"{line} = {value}" if value is not None else metric,
+        )
+    if categories is not None:
+        ax.set_xticks(range(len(categories)), [str(c) for c in categories])
+    ax.set_xlabel(x, fontsize=9)
+    ax.set_ylabel(metric, fontsize=9)
+    ax.set_title(f"{metric} by {x}", fontsize=11, loc="left")
+    ax.legend(fontsize=8, frameon=False)
+    _style(ax)
+    return fig
+
+
+def png_bytes(fig: Figure, dpi: int = 150) -> bytes:
+    """The figure as PNG, for download."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()

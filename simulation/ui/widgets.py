@@ -1,0 +1,185 @@
+"""Small shared components: the network canvas, a control for any scenario knob, messages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import solara
+
+from simulation.errors import Problem
+from simulation.ui.knobs import Knob
+
+__all__ = ["ERROR_STYLE", "HELP_STYLE", "KnobControl", "NetworkCanvas", "ProblemList"]
+
+HELP_STYLE = {"font-size": "11.5px", "color": "#6c757d", "line-height": "1.3"}
+ERROR_STYLE = {"font-size": "12.5px", "color": "#b00020", "font-weight": "500"}
+
+
+@solara.component_vue(str(Path(__file__).with_name("network_canvas.vue")), vuetify=False)
+def NetworkCanvas(
+    xy: list[float],
+    ties: list[int],
+    states: list[int],
+    colors: list[str],
+    state_names: list[str] | None = None,
+    labels: list[str] | None = None,
+    highlight: list[int] | None = None,
+    aspect: float = 0.75,
+    node_size: float = 1.0,
+    tie_color: str | None = None,
+    event_pick: Callable[[int], None] | None = None,
+):
+    """People as dots on a canvas, coloured by state, drawn in the browser.
+
+    Args:
+        xy: Flat positions ``[x0, y0, x1, y1, ...]`` in the unit square (sent once).
+        ties: Flat pairs of positions ``[a0, b0, a1, b1, ...]`` (sent once).
+        states: Colour index of each person (sent every step: one small integer each).
+        colors: CSS colour of each state index.
+        state_names: Name of each state index, for the hover tip.
+        labels: Each person's label, for the hover tip.
+        highlight: People ringed (the seeds).
+        aspect: Height / width.
+        node_size: Multiplies the dot radius.
+        tie_color: CSS colour of ties.
+        event_pick: Called with a person's position when clicked.
+    """
+
+
+@solara.component
+def ProblemList(problems: list[Problem]):
+    """Problems that belong to no single control, as an error box."""
+    if problems:
+        with solara.Error(icon="mdi-alert-circle-outline", dense=True), solara.Column(gap="2px"):
+            for problem in problems:
+                solara.Text(str(problem), classes=["wom-problem"])
+
+
+@solara.component
+def KnobControl(
+    knob: Knob,
+    value: Any,
+    on_value: Callable[[Any], None],
+    errors: list[str] | None = None,
+    choices: list[Any] | None = None,
+    show_help: bool = True,
+):
+    """The control for one scenario key, with its help and any problem shown under it.
+
+    Args:
+        knob: The key and its schema information.
+        value: Its value in the draft (``None`` when left out).
+        on_value: Called with the new value (``None`` to leave the key out).
+        errors: Problems with this key (shown under the control, in red).
+        choices: Values to offer instead of free text (segment names for ``seeding.segment``).
+        show_help: Whether to show the schema's description under the control.
+    """
+    local_error, set_local_error = solara.use_state(cast_none())
+    label = knob.label
+    if knob.kind == "probability":
+        number = float(value) if isinstance(value, int | float) else float(knob.default or 0.0)
+        with solara.Row(gap="6px", style={"align-items": "center"}):
+            solara.SliderFloat(
+                label,
+                value=number,
+                min=0.0,
+                max=1.0,
+                step=0.005,
+                on_value=lambda v: on_value(round(float(v), 4)),
+                thumb_label=False,
+            )
+            solara.Text(f"{number:.3g}", style={"min-width": "42px", "font-weight": "600"})
+        if knob.optional and value is not None:
+            solara.Button("use default", text=True, small=True, on_click=lambda: on_value(None))
+    elif knob.kind == "float":
+        solara.InputFloat(
+            label,
+            value=float(value) if isinstance(value, int | float) else None,
+            on_value=on_value,
+            optional=True,
+            clearable=knob.optional,
+            dense=True,
+        )
+    elif knob.kind == "int":
+        solara.InputInt(
+            label,
+            value=int(value) if isinstance(value, int) else None,
+            on_value=on_value,
+            optional=True,
+            clearable=knob.optional,
+            dense=True,
+        )
+    elif knob.kind == "choice" or choices is not None:
+        options = list(choices if choices is not None else knob.options)
+        none_label = "(everyone)"
+        if knob.optional:
+            options = [none_label, *options]
+        current = none_label if value is None and knob.optional else value
+        solara.Select(
+            label,
+            values=options,
+            value=current if current in options else None,
+            on_value=lambda v: on_value(None if v == none_label else v),
+            dense=True,
+        )
+    elif knob.kind == "bool":
+        solara.Checkbox(label=label, value=bool(value), on_value=on_value)
+    elif knob.kind in ("list", "pair"):
+        text = ", ".join(str(v) for v in value) if isinstance(value, list) else ""
+
+        def parse(new: str | None) -> None:
+            items = [x.strip() for x in re.split(r"[,\n]", new or "") if x.strip()]
+            if knob.kind == "pair":
+                if not items:
+                    set_local_error(None)
+                    on_value(None)
+                    return
+                if len(items) != 2 or not all(re.fullmatch(r"-?\d+", x) for x in items):
+                    set_local_error("two whole numbers, e.g. 18, 24")
+                    return
+                set_local_error(None)
+                on_value([int(x) for x in items])
+            else:
+                on_value(items)
+
+        solara.InputText(label, value=text, on_value=parse, dense=True)
+    elif knob.kind == "threshold":
+        shape = value.get("distribution") if isinstance(value, dict) else "fixed share"
+        solara.Select(
+            f"{label} (kind)",
+            values=["fixed share", "uniform", "normal"],
+            value=shape if shape in ("fixed share", "uniform", "normal") else "fixed share",
+            on_value=lambda v: on_value(
+                float(knob.default) if v == "fixed share" else {"distribution": v}
+            ),
+            dense=True,
+        )
+        if not isinstance(value, dict):
+            number = float(value) if isinstance(value, int | float) else float(knob.default)
+            solara.SliderFloat(
+                label,
+                value=number,
+                min=0.005,
+                max=1.0,
+                step=0.005,
+                on_value=lambda v: on_value(round(float(v), 4)),
+            )
+    else:
+        solara.InputText(
+            label,
+            value="" if value is None else str(value),
+            on_value=lambda v: on_value(v if v or not knob.optional else None),
+            dense=True,
+        )
+    if show_help and knob.help:
+        solara.Text(knob.help, style=HELP_STYLE)
+    for message in [*(errors or []), *([local_error] if local_error else [])]:
+        solara.Text(f"⚠ {message}", style=ERROR_STYLE, classes=["wom-knob-error"])
+
+
+def cast_none() -> str | None:
+    """``None`` typed as an optional message (for ``use_state``)."""
+    return None
