@@ -200,3 +200,27 @@ def keys() -> None:
     from simulation.scenario import reference_markdown
 
     click.echo(reference_markdown())
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--results",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder whose sweeps the app may open (default: the current folder).",
+)
+@click.option("--open/--no-open", "open_browser", default=True, help="Open a browser tab.")
+def app(port: int, host: str, results: Path | None, open_browser: bool) -> None:
+    """Start the browser app (Solara) at http://HOST:PORT; everything is served locally."""
+    import subprocess
+
+    from simulation.ui.server import app_command, app_environment
+
+    env = app_environment(results)
+    command = app_command(host=host, port=port, open_browser=open_browser)
+    click.echo(f"Word-of-mouth app on http://{host}:{port}  (Ctrl+C to stop)", err=True)
+    try:
+        sys.exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        sys.exit(0)
