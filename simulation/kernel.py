@@ -156,7 +156,7 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2 ** -53
 STREAM_A, STREAM_B = 0, 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _rotl(x: np.uint64, k: int) -> np.uint64:
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
@@ -181,7 +181,7 @@ def seed_streams(rng: np.ndarray, seed: np.uint64, run: np.uint64) -> None:
             rng[stream, i] = splitmix64(x)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _next(rng: np.ndarray, stream: int) -> np.uint64:
     """xoshiro256** (Blackman & Vigna 2018) next 64-bit output of one stream."""
     s0 = rng[stream, 0]
@@ -203,13 +203,13 @@ def _next(rng: np.ndarray, stream: int) -> np.uint64:
     return result
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def uniform(rng: np.ndarray, stream: int) -> float:
     """A uniform double in [0, 1)."""
     return float(_next(rng, stream) >> np.uint64(11)) * _TO_UNIT
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _skip(rng: np.ndarray, log_q: float, limit: int) -> int:
     """Failures before the next success of a Bernoulli(p) sequence, log_q = log(1 - p).
 
@@ -224,64 +224,87 @@ def _skip(rng: np.ndarray, log_q: float, limit: int) -> int:
 
 
 # --------------------------------------------------------------------------- person state
+#
+# Performance note: hot loops unpack the Graph/Params/State tuples into local arrays once and
+# call these helpers with arrays and scalars. Passing the tuples themselves into a callee inside
+# a loop makes numba emit reference-count updates for every member on every call (measured 10-40x
+# slower); helpers called with plain arrays compile to tight code.
 
 
-@njit(cache=True, inline="always")
-def _touch(state: State, v: int) -> None:
+@njit(cache=True)
+def _touch(stamp, flags, count, required, epoch, v) -> None:
     """Make v's state valid for this replicate (fresh if first touched)."""
-    epoch = state.cursor[C_EPOCH]
-    if state.stamp[v] != epoch:
-        state.stamp[v] = epoch
-        state.flags[v] = 0
-        state.count[v] = 0
-        state.required[v] = -1
+    if stamp[v] != epoch:
+        stamp[v] = epoch
+        flags[v] = 0
+        count[v] = 0
+        required[v] = -1
 
 
-@njit(cache=True, inline="always")
-def _see(state: State, seg: int, v: int) -> None:
+@njit(cache=True)
+def _see(flags, counters, segment_counters, seg, v) -> None:
     """Count an exposure of v (an impression; reach if v had not seen it)."""
-    state.counters[IMPRESSIONS] += 1
-    if not state.flags[v] & SEEN:
-        state.flags[v] |= SEEN
-        state.counters[REACH] += 1
-        state.segment_counters[seg, SEG_REACH] += 1
+    counters[IMPRESSIONS] += 1
+    if not flags[v] & SEEN:
+        flags[v] |= SEEN
+        counters[REACH] += 1
+        segment_counters[seg, SEG_REACH] += 1
 
 
-@njit(cache=True, inline="always")
-def _engage(params: Params, state: State, seg: int, v: int) -> None:
-    """An engagement by v: like or comment, maybe a click and a purchase (stream B)."""
-    rng = state.rng
-    state.flags[v] |= ENGAGED
-    state.counters[ENGAGEMENTS] += 1
-    state.segment_counters[seg, SEG_ENGAGEMENTS] += 1
-    if uniform(rng, STREAM_B) < params.comment_ratio:
-        state.counters[COMMENTS] += 1
+@njit(cache=True)
+def _engage(flags, counters, segment_counters, rng, funnel_probs, seg, v) -> None:
+    """An engagement by v: like or comment, maybe a click and a purchase (stream B).
+
+    ``funnel_probs`` = (P(comment), P(click), P(purchase | click)).
+    """
+    comment, click, purchase = funnel_probs
+    flags[v] |= ENGAGED
+    counters[ENGAGEMENTS] += 1
+    segment_counters[seg, SEG_ENGAGEMENTS] += 1
+    if uniform(rng, STREAM_B) < comment:
+        counters[COMMENTS] += 1
     else:
-        state.counters[LIKES] += 1
-    if uniform(rng, STREAM_B) < params.click_through:
-        state.counters[CLICKS] += 1
-        if not state.flags[v] & CONVERTED and uniform(rng, STREAM_B) < params.conversion:
-            state.flags[v] |= CONVERTED
-            state.counters[CONVERSIONS] += 1
-            state.segment_counters[seg, SEG_CONVERSIONS] += 1
+        counters[LIKES] += 1
+    if uniform(rng, STREAM_B) < click:
+        counters[CLICKS] += 1
+        if not flags[v] & CONVERTED and uniform(rng, STREAM_B) < purchase:
+            flags[v] |= CONVERTED
+            counters[CONVERSIONS] += 1
+            segment_counters[seg, SEG_CONVERSIONS] += 1
 
 
-@njit(cache=True, inline="always")
-def _share(state: State, seg: int, v: int, parent: int) -> None:
-    """V shares (once): joins the next frontier and the cascade tree below ``parent``."""
-    end = state.counters[SHARERS]
-    state.flags[v] |= SHARED
-    state.order[end] = v
-    state.parent[v] = parent
+@njit(cache=True)
+def _share(tree, flags, counters, segment_counters, seg, v, parent, earned=True) -> None:
+    """V shares (once): joins the next frontier and the cascade tree below ``parent``.
+
+    ``tree`` = (order, parent, depth, root) arrays of the state; ``parent`` -1 makes v a root.
+    ``earned`` is False for seeds, whose posts are not counted as ``shares``.
+    """
+    order, parents, depth, root = tree
+    end = counters[SHARERS]
+    flags[v] |= SHARED
+    order[end] = v
+    parents[v] = parent
     if parent >= 0:
-        state.depth[v] = state.depth[parent] + 1
-        state.root[v] = state.root[parent]
+        depth[v] = depth[parent] + 1
+        root[v] = root[parent]
     else:
-        state.depth[v] = 0
-        state.root[v] = end
-    state.counters[SHARERS] += 1
-    state.counters[SHARES] += 1
-    state.segment_counters[seg, SEG_SHARERS] += 1
+        depth[v] = 0
+        root[v] = end
+    if earned:
+        counters[SHARES] += 1
+    counters[SHARERS] += 1
+    segment_counters[seg, SEG_SHARERS] += 1
+
+
+@njit(cache=True)
+def _place_seed(state: State, seg: int, v: int) -> None:
+    """V is a seed: it has seen the content and shares it at step 0 (a tree root)."""
+    state.flags[v] |= SEEN
+    state.counters[REACH] += 1
+    state.segment_counters[seg, SEG_REACH] += 1
+    tree = (state.order, state.parent, state.depth, state.root)
+    _share(tree, state.flags, state.counters, state.segment_counters, seg, v, -1, False)
 
 
 # --------------------------------------------------------------------------- replicate
@@ -306,20 +329,22 @@ def begin_replicate(
         random_budget: Number of seeds to draw at random from ``pool`` (stream A), or 0.
     """
     state.cursor[C_EPOCH] += 1
+    epoch = state.cursor[C_EPOCH]
     state.cursor[C_LO] = 0
     state.cursor[C_HI] = 0
     state.cursor[C_STEP] = 0
     state.counters[:] = 0
     state.segment_counters[:, :] = 0
     seed_streams(state.rng, seed, run)
+    stamp, flags, count, required = state.stamp, state.flags, state.count, state.required
     if random_budget > 0:
         m = pool.shape[0]
         if 2 * random_budget <= m:
             placed = 0
             while placed < random_budget:
                 v = pool[int(uniform(state.rng, STREAM_A) * m)]
-                _touch(state, v)
-                if not state.flags[v] & SHARED:
+                _touch(stamp, flags, count, required, epoch, v)
+                if not flags[v] & SHARED:
                     _place_seed(state, graph.segment_of[v], v)
                     placed += 1
         else:
@@ -331,29 +356,14 @@ def begin_replicate(
                 j = i + int(uniform(state.rng, STREAM_A) * (m - i))
                 scratch[i], scratch[j] = scratch[j], scratch[i]
                 v = scratch[i]
-                _touch(state, v)
+                _touch(stamp, flags, count, required, epoch, v)
                 _place_seed(state, graph.segment_of[v], v)
     else:
         for i in range(seeds.shape[0]):
             v = seeds[i]
-            _touch(state, v)
+            _touch(stamp, flags, count, required, epoch, v)
             _place_seed(state, graph.segment_of[v], v)
     state.cursor[C_HI] = state.counters[SHARERS]
-
-
-@njit(cache=True, inline="always")
-def _place_seed(state: State, seg: int, v: int) -> None:
-    state.flags[v] |= SEEN
-    state.counters[REACH] += 1
-    state.segment_counters[seg, SEG_REACH] += 1
-    end = state.counters[SHARERS]
-    state.flags[v] |= SHARED
-    state.order[end] = v
-    state.parent[v] = -1
-    state.depth[v] = 0
-    state.root[v] = end
-    state.counters[SHARERS] += 1
-    state.segment_counters[seg, SEG_SHARERS] += 1
 
 
 @njit(cache=True)
@@ -386,7 +396,14 @@ def step(graph: Graph, params: Params, state: State) -> bool:
 
 @njit(cache=True)
 def _cascade_step(graph: Graph, params: Params, state: State, t: int, lo: int, hi: int) -> None:
-    """Independent cascade with the funnel: see -> engage -> share (and click -> buy)."""
+    """Independent cascade with the funnel: see -> engage -> share (and click -> buy).
+
+    Share candidates among a sharer's followers are found by geometric jumps with the largest
+    per-segment share probability, then thinned to the follower's own (stream A). With the
+    funnel on, every other tie is seen and engaged with the probabilities conditional on not
+    having led to a share (stream B), so the joint law per tie is exactly
+    seen (visibility) -> engaged (appeal x affinity x decay) -> shared (stickiness).
+    """
     probs = state.step_probs
     n_seg = probs.shape[1]
     decay = params.decay ** (t - 1)
@@ -404,13 +421,23 @@ def _cascade_step(graph: Graph, params: Params, state: State, t: int, lo: int, h
         )
         p_max = max(p_max, p_share)
     log_q = np.log1p(-p_max) if p_max < 1.0 else -np.inf
+    p_share_of = probs[0]
+    p_seen_of = probs[1]
+    p_engage_of = probs[2]
+
     indptr = graph.indptr
     indices = graph.indices
     segment_of = graph.segment_of
     rng = state.rng
+    order = state.order
+    stamp, flags, count, required = state.stamp, state.flags, state.count, state.required
+    counters, segment_counters = state.counters, state.segment_counters
+    epoch = state.cursor[C_EPOCH]
     funnel = params.funnel
+    funnel_probs = (params.comment_ratio, params.click_through, params.conversion)
+    tree = (order, state.parent, state.depth, state.root)
     for i in range(lo, hi):
-        u = state.order[i]
+        u = order[i]
         a = indptr[u]
         b = indptr[u + 1]
         if p_max <= 0.0:
@@ -419,80 +446,61 @@ def _cascade_step(graph: Graph, params: Params, state: State, t: int, lo: int, h
             nxt = a
         else:
             nxt = a + _skip(rng, log_q, b - a)
-        j = a
+        j = a if funnel else nxt
         while j < b:
-            if not funnel:
-                j = nxt
-                if j >= b:
-                    break
             v = indices[j]
             seg = segment_of[v]
             if j == nxt:
-                # A share candidate (stream A): thinned to this segment's share probability.
+                # A share candidate (stream A), thinned to this segment's share probability.
                 nxt = j + 1 if p_max >= 1.0 else j + 1 + _skip(rng, log_q, b - j - 1)
-                if probs[0, seg] >= p_max or uniform(rng, STREAM_A) * p_max < probs[0, seg]:
-                    _touch(state, v)
+                if p_share_of[seg] >= p_max or uniform(rng, STREAM_A) * p_max < p_share_of[seg]:
+                    _touch(stamp, flags, count, required, epoch, v)
                     if funnel:
-                        _see(state, seg, v)
-                    if not state.flags[v] & SHARED:
+                        _see(flags, counters, segment_counters, seg, v)
+                    if not flags[v] & SHARED:
                         if funnel:
-                            _engage(params, state, seg, v)
-                        _share(state, seg, v, u)
-                    j += 1
+                            _engage(flags, counters, segment_counters, rng, funnel_probs, seg, v)
+                        _share(tree, flags, counters, segment_counters, seg, v, u)
+                    j = j + 1 if funnel else nxt
                     continue
                 if not funnel:
-                    j += 1
+                    j = nxt
                     continue
             # Not a share: maybe seen, maybe engaged (stream B).
-            if vis < 1.0 and uniform(rng, STREAM_B) >= probs[1, seg]:
-                j += 1
-                continue
-            _touch(state, v)
-            _see(state, seg, v)
-            if not state.flags[v] & SHARED and uniform(rng, STREAM_B) < probs[2, seg]:
-                _engage(params, state, seg, v)
+            if vis >= 1.0 or uniform(rng, STREAM_B) < p_seen_of[seg]:
+                _touch(stamp, flags, count, required, epoch, v)
+                _see(flags, counters, segment_counters, seg, v)
+                if not flags[v] & SHARED and uniform(rng, STREAM_B) < p_engage_of[seg]:
+                    _engage(flags, counters, segment_counters, rng, funnel_probs, seg, v)
             j += 1
 
 
-@njit(cache=True, inline="always")
-def _expose(params: Params, state: State, seg: int, v: int) -> None:
-    """A follower's exposure to a share under threshold/bass (seen with P = visibility)."""
-    if params.funnel and (
-        params.visibility >= 1.0 or uniform(state.rng, STREAM_B) < params.visibility
-    ):
-        _see(state, seg, v)
-
-
-@njit(cache=True, inline="always")
-def _adopt(params: Params, state: State, seg: int, v: int, parent: int) -> None:
+@njit(cache=True)
+def _adopt(tree, flags, counters, segment_counters, rng, funnel, funnel_probs, seg, v, parent):
     """Adoption under threshold/bass: the adopter has seen, engages once and shares."""
-    if params.funnel:
-        if not state.flags[v] & SEEN:
-            state.flags[v] |= SEEN
-            state.counters[REACH] += 1
-            state.segment_counters[seg, SEG_REACH] += 1
-        _engage(params, state, seg, v)
-    _share(state, seg, v, parent)
+    if funnel:
+        if not flags[v] & SEEN:
+            flags[v] |= SEEN
+            counters[REACH] += 1
+            segment_counters[seg, SEG_REACH] += 1
+        _engage(flags, counters, segment_counters, rng, funnel_probs, seg, v)
+    _share(tree, flags, counters, segment_counters, seg, v, parent)
 
 
 @njit(cache=True)
-def _required(params: Params, state: State, in_degree: int) -> int:
+def _required(kind: int, a: float, b: float, count: int, rng: np.ndarray, in_degree: int) -> int:
     """Contacts a person needs to have shared before they share (threshold rule)."""
-    if params.threshold_kind == TH_COUNT:
-        return params.threshold_count
-    if params.threshold_kind == TH_FIXED:
-        theta = params.threshold_a
-    elif params.threshold_kind == TH_UNIFORM:
-        theta = params.threshold_a + (params.threshold_b - params.threshold_a) * uniform(
-            state.rng, STREAM_A
-        )
+    if kind == TH_COUNT:
+        return count
+    if kind == TH_FIXED:
+        theta = a
+    elif kind == TH_UNIFORM:
+        theta = a + (b - a) * uniform(rng, STREAM_A)
     else:
         # Box-Muller from two stream-A uniforms.
-        u1 = 1.0 - uniform(state.rng, STREAM_A)
-        u2 = uniform(state.rng, STREAM_A)
-        theta = params.threshold_a + params.threshold_b * np.sqrt(-2.0 * np.log(u1)) * np.cos(
-            2.0 * np.pi * u2
-        )
+        u1 = 1.0 - uniform(rng, STREAM_A)
+        u2 = uniform(rng, STREAM_A)
+        theta = a + b * np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
     theta = min(max(theta, 1e-12), 1.0)
     return max(1, int(np.ceil(theta * in_degree - 1e-9)))
 
@@ -500,22 +508,40 @@ def _required(params: Params, state: State, in_degree: int) -> int:
 @njit(cache=True)
 def _threshold_step(graph: Graph, params: Params, state: State, lo: int, hi: int) -> None:
     """Complex contagion: v shares once enough of the people v follows have shared."""
+    indptr, indices, segment_of = graph.indptr, graph.indices, graph.segment_of
+    in_indptr = graph.in_indptr
+    stamp, flags, count, required = state.stamp, state.flags, state.count, state.required
+    counters, segment_counters, rng = state.counters, state.segment_counters, state.rng
+    epoch = state.cursor[C_EPOCH]
+    funnel, vis = params.funnel, params.visibility
+    funnel_probs = (params.comment_ratio, params.click_through, params.conversion)
+    tree = (state.order, state.parent, state.depth, state.root)
+    kind, th_a, th_b, th_count = (
+        params.threshold_kind,
+        params.threshold_a,
+        params.threshold_b,
+        params.threshold_count,
+    )
+    order = state.order
     for i in range(lo, hi):
-        u = state.order[i]
-        for j in range(graph.indptr[u], graph.indptr[u + 1]):
-            v = graph.indices[j]
-            seg = graph.segment_of[v]
-            _touch(state, v)
-            _expose(params, state, seg, v)
-            if state.flags[v] & SHARED:
+        u = order[i]
+        for j in range(indptr[u], indptr[u + 1]):
+            v = indices[j]
+            seg = segment_of[v]
+            _touch(stamp, flags, count, required, epoch, v)
+            if funnel and (vis >= 1.0 or uniform(rng, STREAM_B) < vis):
+                _see(flags, counters, segment_counters, seg, v)
+            if flags[v] & SHARED:
                 continue
-            state.count[v] += 1
-            if state.required[v] < 0:
-                state.required[v] = _required(
-                    params, state, graph.in_indptr[v + 1] - graph.in_indptr[v]
+            count[v] += 1
+            if required[v] < 0:
+                required[v] = _required(
+                    kind, th_a, th_b, th_count, rng, in_indptr[v + 1] - in_indptr[v]
                 )
-            if state.count[v] >= state.required[v]:
-                _adopt(params, state, seg, v, u)
+            if count[v] >= required[v]:
+                _adopt(
+                    tree, flags, counters, segment_counters, rng, funnel, funnel_probs, seg, v, u
+                )
 
 
 @njit(cache=True)
@@ -525,24 +551,36 @@ def _bass_step(graph: Graph, params: Params, state: State, lo: int, hi: int) -> 
     Exposures from last step's adopters are counted first, so every decision this step uses
     the state at the start of the step; adopters are not attributed to anyone (no tree).
     """
+    indptr, indices, segment_of = graph.indptr, graph.indices, graph.segment_of
+    in_indptr = graph.in_indptr
+    stamp, flags, count, required = state.stamp, state.flags, state.count, state.required
+    counters, segment_counters, rng = state.counters, state.segment_counters, state.rng
+    epoch = state.cursor[C_EPOCH]
+    funnel, vis = params.funnel, params.visibility
+    innovation, imitation = params.innovation, params.imitation
+    funnel_probs = (params.comment_ratio, params.click_through, params.conversion)
+    tree = (state.order, state.parent, state.depth, state.root)
+    order = state.order
     for i in range(lo, hi):
-        u = state.order[i]
-        for j in range(graph.indptr[u], graph.indptr[u + 1]):
-            v = graph.indices[j]
-            _touch(state, v)
-            _expose(params, state, graph.segment_of[v], v)
-            state.count[v] += 1
-    n = graph.indptr.shape[0] - 1
+        u = order[i]
+        for j in range(indptr[u], indptr[u + 1]):
+            v = indices[j]
+            _touch(stamp, flags, count, required, epoch, v)
+            if funnel and (vis >= 1.0 or uniform(rng, STREAM_B) < vis):
+                _see(flags, counters, segment_counters, segment_of[v], v)
+            count[v] += 1
+    n = indptr.shape[0] - 1
     for v in range(n):
-        _touch(state, v)
-        if state.flags[v] & SHARED:
+        _touch(stamp, flags, count, required, epoch, v)
+        if flags[v] & SHARED:
             continue
-        degree = graph.in_indptr[v + 1] - graph.in_indptr[v]
-        prob = params.innovation
+        degree = in_indptr[v + 1] - in_indptr[v]
+        prob = innovation
         if degree > 0:
-            prob += params.imitation * state.count[v] / degree
-        if uniform(state.rng, STREAM_A) < prob:
-            _adopt(params, state, graph.segment_of[v], v, -1)
+            prob += imitation * count[v] / degree
+        if uniform(rng, STREAM_A) < prob:
+            seg = segment_of[v]
+            _adopt(tree, flags, counters, segment_counters, rng, funnel, funnel_probs, seg, v, -1)
 
 
 @njit(cache=True)

@@ -171,6 +171,9 @@ def build_graph(scenario: Scenario) -> SocialGraph:
         src, dst = _edge_arrays(graph)
         n = spec.n
         segment_of = np.repeat(np.arange(len(sizes)), sizes)
+    elif spec.kind in ("complete", "path", "star"):
+        n = spec.n
+        src, dst = _simple_arcs(spec.kind, n)
     else:
         graph = _generate(spec, seed)
         n = graph.number_of_nodes()
@@ -206,6 +209,16 @@ def _edge_arrays(graph: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
     return edges[keep, 0], edges[keep, 1]
 
 
+def _simple_arcs(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ties of the complete graph, the path 0..n-1 or the star with hub 0, as arrays."""
+    if kind == "complete":
+        src, dst = np.triu_indices(n, 1)
+        return src.astype(np.int64), dst.astype(np.int64)
+    if kind == "path":
+        return np.arange(n - 1, dtype=np.int64), np.arange(1, n, dtype=np.int64)
+    return np.zeros(n - 1, dtype=np.int64), np.arange(1, n, dtype=np.int64)
+
+
 def _generate(spec, seed: int) -> nx.Graph:
     """A networkx graph for a generated or classic network kind."""
     kind = spec.kind
@@ -218,12 +231,6 @@ def _generate(spec, seed: int) -> nx.Graph:
         return nx.watts_strogatz_graph(spec.n, spec.k, spec.rewire, seed=seed)
     if kind == "powerlaw_cluster":
         return nx.powerlaw_cluster_graph(spec.n, spec.m, spec.triangle_p, seed=seed)
-    if kind == "complete":
-        return nx.complete_graph(spec.n)
-    if kind == "path":
-        return nx.path_graph(spec.n)
-    if kind == "star":
-        return nx.star_graph(spec.n - 1)
     classic = {
         "karate": nx.karate_club_graph,
         "les_miserables": nx.les_miserables_graph,

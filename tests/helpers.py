@@ -1,0 +1,39 @@
+"""Helpers for tests: small scenarios built in code, and a runner for the ``wom`` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from simulation.scenario import Scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_scenario(network: dict[str, Any], **tables: Any) -> Scenario:
+    """A validated scenario from a network table and any other tables or top-level keys."""
+    data: dict[str, Any] = {"name": "test", "network": network}
+    data.update(tables)
+    return parse_scenario(data, source="<test>")
+
+
+def independent_cascade(network: dict[str, Any], p: float, **tables: Any) -> Scenario:
+    """A pure independent cascade with tie probability p (visibility = appeal = 1)."""
+    return make_scenario(
+        network,
+        content={"visibility": 1.0, "appeal": 1.0, "stickiness": p},
+        **tables,
+    )
+
+
+def wom(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m simulation ARGS`` and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "simulation", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=600,
+    )
