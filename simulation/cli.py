@@ -202,6 +202,79 @@ def keys() -> None:
     click.echo(reference_markdown())
 
 
+# --------------------------------------------------------------------------- sweeps (issue 5)
+
+
+@main.command()
+@click.argument("experiment_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Results folder: Parquet parts (pandas.read_parquet(DIR)) and _manifest.json.",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Local worker processes (default: one per core)."
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Use the Dask cluster at this address.")
+@click.option("--resume", is_flag=True, help="Finish the sweep in --out; repeat nothing done.")
+@click.option("--metrics", help="Comma-separated metrics to compute (default: the experiment's).")
+def sweep(
+    experiment_file: Path,
+    out: Path,
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+    metrics: str | None,
+) -> None:
+    """Run every point of EXPERIMENT_FILE's grid on Dask; write one row per replicate."""
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("--workers and --scheduler cannot be used together")
+    from experiments.design import load_experiment
+    from experiments.sweep import run_sweep
+
+    design = load_experiment(experiment_file, metrics=_parse_metrics(metrics))
+    result = run_sweep(design, out, workers=workers, scheduler=scheduler, resume=resume)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"{result.rows:,} replicates ({result.points} points x {result.runs} runs) in {out}: "
+        f"{result.ran} tasks run, {result.skipped} already done"
+    )
+
+
+@main.command()
+@click.argument("results", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--metric", "metrics", multiple=True, help="Metric to show and plot (repeatable).")
+@click.option("--x", "x_key", metavar="KEY", help="Varied key on the x axis.")
+@click.option("--by", "by_key", metavar="KEY", help="Varied key drawn as one line per value.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder (default: RESULTS/_report).",
+)
+@click.option("--log-x/--linear-x", default=None, help="Logarithmic x axis.")
+def report(
+    results: Path,
+    metrics: tuple[str, ...],
+    x_key: str | None,
+    by_key: str | None,
+    out: Path | None,
+    log_x: bool | None,
+) -> None:
+    """Summarise a sweep in RESULTS: a table per design point (CSV) and PNG plots."""
+    from experiments.report import make_report, print_report
+
+    names = [m.strip() for text in metrics for m in text.split(",") if m.strip()] or None
+    made = make_report(results, metrics=names, x=x_key, by=by_key, out=out, log_x=log_x)
+    print_report(made)
+    for note in made.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"summary: {made.csv}")
+    for path in made.plots:
+        click.echo(f"plot: {path}")
+
+
 @main.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")

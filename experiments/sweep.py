@@ -1,0 +1,554 @@
+"""The sweep engine: run every design point's replicates on Dask and write them as Parquet.
+
+Work is cut into tasks, each one design point and a contiguous slice of its replicate indices,
+and sent to a Dask cluster (a local one by default, or any cluster by address). A task runs
+through :func:`simulation.engine.simulate` with the experiment's seed, so replicate r of a point
+is the same numbers as ``wom run`` of that point's scenario with ``--seed S`` gives for
+replicate r, whatever the cluster, the number of workers or the task size.
+
+Results go under the output folder as one Parquet part per task (named for the task, written
+to a temporary file and renamed, so a part is either whole or absent) and ``_manifest.json``
+(the experiment, the resolved base scenario, package versions and which tasks are done).
+``pandas.read_parquet(DIR)`` reads the parts as one table; files starting with ``_`` or ``.``
+are skipped by the Parquet reader, which is why the manifest is ``_manifest.json``. A part
+that exists is done: ``resume`` runs only the tasks without one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import platform
+import re
+import sys
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from experiments.design import Design
+from simulation.errors import Problem, ScenarioError
+from simulation.scenario import Scenario
+
+__all__ = [
+    "MANIFEST",
+    "SweepResult",
+    "Task",
+    "default_task_runs",
+    "plan_tasks",
+    "read_manifest",
+    "run_sweep",
+    "run_task",
+]
+
+MANIFEST = "_manifest.json"
+MANIFEST_FORMAT = 1
+# Most replicates in one task: a killed sweep loses at most this much work per worker.
+MAX_TASK_RUNS = 1000
+# Tasks per worker the default task size aims for, so fast workers are not left idle.
+TASKS_PER_WORKER = 8
+# Seconds between manifest rewrites while a sweep runs (the parts are the record of what is
+# done; the manifest's list is a convenience for readers).
+MANIFEST_INTERVAL = 2.0
+
+_PART = re.compile(r"^part-(\d+)-(\d+)-(\d+)\.parquet$")
+
+
+@dataclass(frozen=True)
+class Task:
+    """Replicates ``first_run .. first_run + runs - 1`` of design point ``point``."""
+
+    point: int
+    first_run: int
+    runs: int
+
+    @property
+    def part(self) -> str:
+        """The Parquet part's file name: the same for the same task, always."""
+        last = self.first_run + self.runs - 1
+        return f"part-{self.point:05d}-{self.first_run:07d}-{last:07d}.parquet"
+
+    def as_list(self) -> list[int]:
+        """``[point, first_run, runs]`` for the manifest."""
+        return [self.point, self.first_run, self.runs]
+
+
+@dataclass
+class SweepResult:
+    """What a sweep did.
+
+    Attributes:
+        out: The results folder.
+        points: Design points.
+        runs: Replicates per point.
+        tasks: Tasks in the sweep.
+        ran: Tasks run by this call.
+        skipped: Tasks already done before this call (``resume``).
+        warnings: Distinct warnings the graphs raised (dropped self-loops, ...).
+    """
+
+    out: Path
+    points: int
+    runs: int
+    tasks: int
+    ran: int
+    skipped: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        """Rows of the results table (one per replicate)."""
+        return self.points * self.runs
+
+
+def default_task_runs(points: int, runs: int, workers: int) -> int:
+    """Replicates per task: enough tasks for every worker to get several, at most 1,000.
+
+    Tasks are as large as this allows, so each one's fixed cost (scheduling, building the
+    point's graph on a worker that has not seen it, writing a part) is spread over many
+    replicates.
+    """
+    tasks_per_point = max(1, -(-TASKS_PER_WORKER * max(1, workers) // max(1, points)))
+    return max(1, min(MAX_TASK_RUNS, -(-runs // tasks_per_point)))
+
+
+def plan_tasks(design: Design, task_runs: int) -> list[Task]:
+    """Every task of a sweep, point by point, each a contiguous slice of replicate indices."""
+    return [
+        Task(point.index, first, min(task_runs, design.runs - first))
+        for point in design.points
+        for first in range(0, design.runs, task_runs)
+    ]
+
+
+# --------------------------------------------------------------------------- on the workers
+
+_PREPARED: OrderedDict[str, Any] = OrderedDict()
+_PREPARED_LOCK = threading.Lock()
+# Prepared points kept per worker process (a prepared point holds its graph).
+_PREPARED_KEEP = 2
+
+
+def _prepared(scenario: Scenario) -> Any:
+    """The point's :class:`~simulation.engine.Prepared`, built once per worker process."""
+    from simulation.engine import prepare
+
+    key = f"{scenario.base_dir}\0{scenario.model_dump_json()}"
+    with _PREPARED_LOCK:
+        if key in _PREPARED:
+            _PREPARED.move_to_end(key)
+            return _PREPARED[key]
+    prepared = prepare(scenario)
+    with _PREPARED_LOCK:
+        _PREPARED[key] = prepared
+        while len(_PREPARED) > _PREPARED_KEEP:
+            _PREPARED.popitem(last=False)
+    return prepared
+
+
+def run_task(
+    scenario: Scenario, seed: int, metrics: list[str] | None, first_run: int, runs: int
+) -> dict[str, Any]:
+    """Run one task's replicates (on a Dask worker); return the metric values per replicate.
+
+    Pure: the same arguments give the same values, so a task redone after a worker died, or
+    after a resume, writes the same part.
+    """
+    import numba
+
+    from simulation.engine import simulate
+
+    # One Dask thread, one numba thread: the cluster's workers already use every core.
+    numba.set_num_threads(1)
+    result = simulate(
+        scenario,
+        runs=runs,
+        seed=seed,
+        metrics=metrics,
+        first_run=first_run,
+        prepared=_prepared(scenario),
+        workers=1,
+    )
+    return {"values": result.values, "warnings": result.warnings}
+
+
+# --------------------------------------------------------------------------- results folder
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The results folder's manifest, or ``None`` when there is none.
+
+    Raises:
+        ScenarioError: the manifest exists but is not readable JSON.
+    """
+    path = Path(out) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError.single(f"unreadable sweep manifest: {exc}", source=str(path)) from None
+
+
+def _replace_atomically(path: Path, write: Callable[[str], None]) -> None:
+    """Call ``write(temp_path)`` and rename the result to ``path``: whole or absent, never half."""
+    tmp = str(path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_json(path: Path, document: dict[str, Any]) -> None:
+    text = json.dumps(document, indent=1, default=str) + "\n"
+    _replace_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in (
+        "numpy",
+        "numba",
+        "mesa",
+        "networkx",
+        "dask",
+        "distributed",
+        "pandas",
+        "pyarrow",
+        "wom-sim",
+    ):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def _check_folder(out: Path, design: Design, resume: bool) -> dict[str, Any] | None:
+    """Refuse to write where results would be lost; return the manifest to resume from.
+
+    Raises:
+        ScenarioError: ``out`` is a file, holds something other than this experiment's results,
+            or holds them and ``resume`` was not asked for.
+    """
+    source = str(out)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError.single("--out must be a folder; this is a file", source=source)
+    entries = [p for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else []
+    if not entries:
+        return None
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise ScenarioError.single(
+            "the folder is not empty and holds no sweep results (no _manifest.json); "
+            "choose an empty or new folder for --out",
+            source=source,
+        )
+    name = manifest.get("experiment", {}).get("name", "?")
+    if manifest.get("fingerprint") != design.fingerprint():
+        raise ScenarioError.single(
+            f"the folder holds the results of a different experiment ('{name}', or the same "
+            "one with other values, runs, seed or metrics); they are not overwritten: choose "
+            "another --out",
+            source=source,
+        )
+    if not resume:
+        done, total = len(manifest.get("done", [])), manifest.get("tasks", "?")
+        state = "complete" if manifest.get("complete") else f"{done} of {total} tasks done"
+        raise ScenarioError.single(
+            f"the folder already holds results of this experiment ('{name}', {state}); "
+            "pass --resume to finish it (nothing done is repeated), or choose another --out",
+            source=source,
+        )
+    return manifest
+
+
+def _done_parts(out: Path) -> set[str]:
+    if not out.is_dir():
+        return set()
+    return {p.name for p in out.iterdir() if _PART.match(p.name)}
+
+
+def _arrow_type(kind: str) -> pa.DataType:
+    return {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64()}.get(kind, pa.string())
+
+
+class _Parts:
+    """Builds each task's table with the one schema every part shares, and writes it."""
+
+    def __init__(self, design: Design, out: Path, schema: pa.Schema | None) -> None:
+        self.design = design
+        self.out = out
+        self.schema = schema
+        self.kinds = {key: design.column_kind(key) for key in design.keys}
+
+    def table(self, task: Task, values: dict[str, np.ndarray]) -> pa.Table:
+        design, n = self.design, task.runs
+        overrides = design.points[task.point].overrides
+        columns: dict[str, pa.Array] = {"point": pa.array(np.full(n, task.point, np.int64))}
+        for key in design.keys:
+            cell = design.cell(key, overrides[key])
+            columns[design.column(key)] = pa.array([cell] * n, type=_arrow_type(self.kinds[key]))
+        columns["run"] = pa.array(np.arange(task.first_run, task.first_run + n, dtype=np.int64))
+        columns["seed"] = pa.array(np.full(n, design.seed, np.int64))
+        for name in design.metric_columns:
+            if name in values:
+                columns[name] = pa.array(np.asarray(values[name]))
+            else:  # a per-segment metric of a segment this point does not have
+                columns[name] = pa.nulls(n, pa.float64())
+        table = pa.table(columns)
+        if self.schema is None:
+            self.schema = table.schema
+        return table.cast(self.schema)
+
+    def write(self, task: Task, values: dict[str, np.ndarray]) -> None:
+        table = self.table(task, values)
+        _replace_atomically(self.out / task.part, lambda tmp: pq.write_table(table, tmp))
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+@contextlib.contextmanager
+def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """A Dask client: on an existing cluster (``scheduler``) or on a new local one."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise ScenarioError.single(
+                f"cannot connect to the Dask scheduler at {scheduler!r}: {exc}",
+                source="--scheduler",
+            ) from None
+        with client:
+            yield client
+        return
+    import dask.system
+
+    cluster = LocalCluster(
+        n_workers=workers or dask.system.CPU_COUNT,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        # No dashboard; its HTTP server still listens, on a free port rather than 8787.
+        dashboard_address=":0",
+        scheduler_kwargs={"dashboard": False},
+        silence_logs=logging.ERROR,
+        env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    )
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def _threads(client: Any) -> int:
+    return max(1, sum(client.nthreads().values()))
+
+
+def run_sweep(
+    design: Design,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    client: Any = None,
+    progress: bool | None = None,
+) -> SweepResult:
+    """Run every replicate of every design point and write the results under ``out``.
+
+    Args:
+        design: The validated experiment (:func:`~experiments.design.load_experiment`).
+        out: Results folder (created if missing).
+        workers: Worker processes of the local cluster (default: one per core).
+        scheduler: Address of an existing Dask scheduler to use instead of a local cluster.
+        resume: Finish a sweep this folder holds: run only the tasks without a part.
+        client: An existing ``distributed.Client`` to use (for benchmarks and tests).
+        progress: Show a progress bar on stderr (default: when stderr is a terminal).
+
+    Raises:
+        ScenarioError: the folder holds other results, the scheduler cannot be reached, or a
+            point's scenario fails on a worker (an unknown seed label, an unreadable edge list).
+    """
+    out = Path(out)
+    manifest = _check_folder(out, design, resume)
+    given_client = client is not None
+    warnings: list[str] = []
+    with contextlib.ExitStack() as stack:
+        if manifest is not None:  # resuming: the task size is the one the parts were cut by
+            task_runs = int(manifest["task_runs"])
+        elif design.experiment.task_runs is not None:
+            task_runs = design.experiment.task_runs
+        else:
+            if client is None:
+                client = stack.enter_context(_client(workers, scheduler))
+            task_runs = default_task_runs(len(design.points), design.runs, _threads(client))
+        tasks = plan_tasks(design, task_runs)
+        done_names = _done_parts(out)
+        todo = [t for t in tasks if t.part not in done_names]
+        done = [t for t in tasks if t.part in done_names]
+        document = _manifest(design, task_runs, tasks, done, manifest)
+        if todo:
+            if client is None:
+                client = stack.enter_context(_client(workers, scheduler))
+            document["engine"] = {
+                "scheduler": client.scheduler.address,
+                "local": scheduler is None and not given_client,
+                "threads": _threads(client),
+            }
+            out.mkdir(parents=True, exist_ok=True)
+            for stale in out.glob(".*.tmp"):  # left by a sweep killed mid-write
+                stale.unlink(missing_ok=True)
+            _write_json(out / MANIFEST, document)
+            schema = pq.read_schema(out / done[0].part) if done else None
+            warnings = _execute(client, design, out, todo, done, document, schema, progress)
+
+    document["done"] = sorted(t.as_list() for t in tasks)
+    document["complete"] = True
+    document["updated"] = _now()
+    out.mkdir(parents=True, exist_ok=True)
+    _write_json(out / MANIFEST, document)
+    return SweepResult(
+        out=out,
+        points=len(design.points),
+        runs=design.runs,
+        tasks=len(tasks),
+        ran=len(todo),
+        skipped=len(done),
+        warnings=warnings,
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _manifest(
+    design: Design,
+    task_runs: int,
+    tasks: list[Task],
+    done: list[Task],
+    previous: dict[str, Any] | None,
+) -> dict[str, Any]:
+    experiment = design.experiment.model_dump(mode="json", exclude_none=True)
+    return {
+        "format": MANIFEST_FORMAT,
+        "experiment": {"file": design.source, **experiment},
+        "fingerprint": design.fingerprint(),
+        "scenario": design.base.to_toml_dict(),
+        "runs": design.runs,
+        "seed": design.seed,
+        "metrics": design.metric_columns,
+        "keys": [
+            {"key": key, "column": design.column(key), "kind": design.column_kind(key)}
+            for key in design.keys
+        ],
+        "points": [{"point": p.index, "values": p.overrides} for p in design.points],
+        "task_runs": task_runs,
+        "tasks": len(tasks),
+        "done": sorted(t.as_list() for t in done),
+        "complete": len(done) == len(tasks),
+        "versions": _versions(),
+        "started": previous.get("started", _now()) if previous else _now(),
+        "updated": _now(),
+        "engine": previous.get("engine", {}) if previous else {},
+    }
+
+
+def _execute(
+    client: Any,
+    design: Design,
+    out: Path,
+    todo: list[Task],
+    done: list[Task],
+    document: dict[str, Any],
+    schema: pa.Schema | None,
+    progress: bool | None,
+) -> list[str]:
+    """Submit the tasks, write each part as its task finishes; return the graphs' warnings."""
+    from distributed import as_completed
+    from tqdm import tqdm
+
+    parts = _Parts(design, out, schema)
+    finished = [t.as_list() for t in done]
+    warnings: dict[str, None] = {}
+    total = len(design.points) * design.runs
+    bar = tqdm(
+        total=total,
+        initial=sum(t.runs for t in done),
+        desc=design.experiment.name,
+        unit="run",
+        file=sys.stderr,
+        disable=not (sys.stderr.isatty() if progress is None else progress),
+        dynamic_ncols=True,
+    )
+    prefix = f"wom-{design.fingerprint()[:12]}"
+    futures = {}
+    for task in todo:
+        point = design.points[task.point]
+        future = client.submit(
+            run_task,
+            point.scenario,
+            design.seed,
+            design.metrics,
+            task.first_run,
+            task.runs,
+            key=f"{prefix}-{task.point}-{task.first_run}-{task.runs}",
+            pure=False,
+        )
+        futures[future.key] = (future, task)
+    written_at = time.monotonic()
+    try:
+        for future in as_completed([f for f, _ in futures.values()]):
+            _, task = futures.pop(future.key)
+            try:
+                result = future.result()
+            except ScenarioError as exc:
+                client.cancel([f for f, _ in futures.values()])
+                raise _at_point(exc, design, task.point) from None
+            parts.write(task, result["values"])
+            warnings.update(dict.fromkeys(result["warnings"]))
+            finished.append(task.as_list())
+            bar.update(task.runs)
+            bar.set_postfix_str(f"{len(finished)}/{document['tasks']} tasks", refresh=False)
+            if time.monotonic() - written_at > MANIFEST_INTERVAL:
+                document["done"], document["updated"] = sorted(finished), _now()
+                _write_json(out / MANIFEST, document)
+                written_at = time.monotonic()
+    finally:
+        bar.close()
+        if futures:  # interrupted: record what was finished
+            document["done"], document["updated"] = sorted(finished), _now()
+            _write_json(out / MANIFEST, document)
+    return list(warnings)
+
+
+def _at_point(error: ScenarioError, design: Design, index: int) -> ScenarioError:
+    """A worker's scenario error, saying which design point it came from."""
+    overrides = design.points[index].overrides
+    where = ", ".join(f"{k} = {design.cell(k, v)}" for k, v in overrides.items()) or "base"
+    return ScenarioError(
+        [
+            Problem(
+                f"point {index} ({where}): {p.message}", key=p.key, line=p.line, source=p.source
+            )
+            for p in error.problems
+        ]
+    )
