@@ -109,7 +109,7 @@ def _VariantCard(index: int, variant: Variant, base: Scenario, knobs: dict[str, 
                         [v for i, v in enumerate(variants.value) if i != index]
                     ),
                 )
-        solara.Text("Changes from the scenario:", style=HELP_STYLE)
+        solara.Text("Changes from the scenario:", style={**HELP_STYLE, "margin-bottom": "8px"})
         for key, value in variant.overrides.items():
             knob = knobs.get(key)
             if knob is None:

@@ -67,7 +67,9 @@ class Variant:
         return base.with_overrides(self.overrides, source=f"variant '{self.name}'")
 
 
-@dataclass
+# Results compare by identity: their numpy arrays have no truth value, and Solara compares a
+# task's old and new results when it stores them.
+@dataclass(eq=False)
 class VariantResult:
     """One variant's replicates.
 
@@ -88,7 +90,7 @@ class VariantResult:
         return summarize(self.values[metric])
 
 
-@dataclass
+@dataclass(eq=False)
 class Comparison:
     """Every variant's results, in the order given."""
 

@@ -279,7 +279,7 @@ def put_value(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
         if isinstance(part, int):
             node = node[part]
         else:
-            if not isinstance(node.get(part), dict):
+            if not isinstance(node.get(part), dict | list):
                 node[part] = {}
             node = node[part]
     if value is None:

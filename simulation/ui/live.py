@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.agents import STATES
 from simulation.engine import Prepared, prepare
 from simulation.model import WordOfMouthModel
 from simulation.scenario import Scenario
@@ -135,7 +134,7 @@ class LiveCascade:
     def root_of(self, person: int) -> int | None:
         """The seed whose cascade a person shared in, or ``None`` if they have not shared."""
         state = self.model.state
-        if self.model.states()[person] < STATES.index("shared"):
+        if not self.model.consumers[person].shared:
             return None
         seen = 0
         while state.parent[person] >= 0 and seen < self.people:
