@@ -6,10 +6,14 @@ through it replicate after replicate (:func:`simulate`), and named metrics come 
 model (:class:`WordOfMouthModel`) steps one replicate with the same kernel.
 """
 
+from typing import TYPE_CHECKING
+
 from simulation.engine import Prepared, RunResult, prepare, simulate
 from simulation.errors import Problem, ScenarioError
-from simulation.model import WordOfMouthModel
 from simulation.scenario import Scenario, load_scenario, parse_scenario
+
+if TYPE_CHECKING:
+    from simulation.model import WordOfMouthModel
 
 __all__ = [
     "Prepared",
@@ -23,3 +27,12 @@ __all__ = [
     "prepare",
     "simulate",
 ]
+
+
+def __getattr__(name: str):
+    # The Mesa model imports mesa (and pandas); load it only when asked for, so the CLI starts fast.
+    if name == "WordOfMouthModel":
+        from simulation.model import WordOfMouthModel
+
+        return WordOfMouthModel
+    raise AttributeError(f"module 'simulation' has no attribute {name!r}")

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit
 
 from simulation.errors import Problem, ScenarioError
 from simulation.scenario import _did_you_mean
@@ -122,7 +122,7 @@ def summarize(values: np.ndarray) -> dict[str, object]:
     n = len(values)
     mean = float(values.mean()) if n else math.nan
     std = float(values.std(ddof=1)) if n > 1 else 0.0
-    half = float(stats.t.ppf(0.975, n - 1)) * std / math.sqrt(n) if n > 1 else 0.0
+    half = float(stdtrit(n - 1, 0.975)) * std / math.sqrt(n) if n > 1 else 0.0
     lo, hi = np.percentile(values, [2.5, 97.5]) if n else (math.nan, math.nan)
     return {
         "mean": mean,

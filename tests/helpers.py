@@ -28,8 +28,24 @@ def independent_cascade(network: dict[str, Any], p: float, **tables: Any) -> Sce
     )
 
 
-def wom(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m simulation ARGS`` and capture its output."""
+def wom(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``wom ARGS`` in this process (click's runner) and capture its output.
+
+    An exception escaping the command (an internal error) is re-raised, so a test of user
+    input can never pass on a crash.
+    """
+    from click.testing import CliRunner
+
+    from simulation.cli import main
+
+    result = CliRunner().invoke(main, list(args), prog_name="wom")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
+def wom_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m simulation ARGS`` in a new process and capture its output."""
     return subprocess.run(
         [sys.executable, "-m", "simulation", *args],
         capture_output=True,
