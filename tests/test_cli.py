@@ -80,7 +80,8 @@ def test_out_writes_json_and_csv(write, tmp_path):
 def test_table_is_the_default_output(write):
     result = wom("run", str(write("s.toml", BASE)))
     assert result.returncode == 0
-    assert "sharers" in result.stdout and "95% CI" in result.stdout
+    assert "sharers" in result.stdout
+    assert "95% CI" in result.stdout
 
 
 def test_validate_says_ok(write):
@@ -90,14 +91,16 @@ def test_validate_says_ok(write):
 
 def test_python_dash_m_is_the_same_command(write):
     result = wom_process("run", str(write("s.toml", BASE)), "--json", "--runs", "2")
-    assert result.returncode == 0 and json.loads(result.stdout)["runs"] == 2
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["runs"] == 2
 
 
 def test_a_user_mistake_in_a_real_process_has_no_traceback(write):
     path = write("bad.toml", BASE.replace("n = 300", 'n = "300"'))
     result = wom_process("run", str(path))
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr and "key 'network.n'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "key 'network.n'" in result.stderr
 
 
 def test_every_shipped_scenario_validates():

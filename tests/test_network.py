@@ -28,7 +28,8 @@ KINDS = [
 @pytest.mark.parametrize("network", KINDS, ids=[k["kind"] for k in KINDS])
 def test_every_kind_builds_a_symmetric_csr_graph(network):
     graph = build_graph(make_scenario(network))
-    assert graph.indptr[0] == 0 and graph.indptr[-1] == len(graph.indices)
+    assert graph.indptr[0] == 0
+    assert graph.indptr[-1] == len(graph.indices)
     assert np.all(np.diff(graph.indptr) >= 0)
     src = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
     arcs = set(zip(src.tolist(), graph.indices.tolist(), strict=True))
