@@ -114,12 +114,26 @@ def load_sweep(root: Path, relative: str) -> Sweep:
     except (OSError, ValueError) as exc:
         raise ScenarioError.single(f"cannot read manifest.json: {exc}", source=relative) from None
     try:
-        frame = pd.read_parquet(path)
+        frame = _read_parts(path)
     except Exception as exc:  # pyarrow raises many types for partial or foreign files
         raise ScenarioError.single(f"cannot read the results: {exc}", source=relative) from None
     if frame.empty:
         raise ScenarioError.single("the sweep has no results yet", source=relative)
     return Sweep(frame, manifest if isinstance(manifest, dict) else {})
+
+
+def _read_parts(path: Path) -> pd.DataFrame:
+    """Every Parquet part of a sweep folder as one table (as ``pandas.read_parquet(DIR)``).
+
+    Files named ``manifest*`` are skipped as well as those starting with ``.`` or ``_``, so a
+    ``manifest.json`` beside the parts does not break reading.
+    """
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(
+        path, format="parquet", partitioning="hive", ignore_prefixes=[".", "_", "manifest"]
+    )
+    return dataset.to_table().to_pandas()
 
 
 def metric_by_key(

@@ -63,7 +63,8 @@ def test_layout_is_in_the_unit_square_and_cached():
     people = drawn_people(graph, np.array([0]), limit=400)
     first = layout(graph, people)
     assert first.xy.shape == (400, 2)
-    assert first.xy.min() >= 0.0 and first.xy.max() <= 1.0
+    assert first.xy.min() >= 0.0
+    assert first.xy.max() <= 1.0
     assert len(first.ties) == graph.edges
     assert layout(graph, people).xy is first.xy  # computed once per graph
 
@@ -85,7 +86,8 @@ def test_tree_of_the_only_seed_matches_the_engines_structural_virality():
     engine = simulate(scenario, runs=1, metrics=["structural_virality", "sharers"])
     assert tree.size == engine.values["sharers"][0]
     assert tree.virality == pytest.approx(engine.values["structural_virality"][0])
-    assert tree.parent[0] == -1 and np.all(tree.parent[1:] < np.arange(1, tree.size))
+    assert tree.parent[0] == -1
+    assert np.all(tree.parent[1:] < np.arange(1, tree.size))
     assert np.all(tree.depth[1:] == tree.depth[tree.parent[1:]] + 1)
 
 
@@ -106,7 +108,8 @@ def test_tree_layout_puts_children_below_their_parent():
     parent = np.array([-1, 0, 0, 1, 1, 2])
     xy = tree_layout(parent)
     assert np.all(xy[1:, 1] > xy[parent[1:], 1])
-    assert xy.min() >= 0 and xy.max() <= 1
+    assert xy.min() >= 0
+    assert xy.max() <= 1
 
 
 def test_cascade_tree_of_a_non_sharer_is_just_that_person():
@@ -114,4 +117,5 @@ def test_cascade_tree_of_a_non_sharer_is_just_that_person():
     state = live.model.state
     outsider = int(np.flatnonzero(live.model.states() == 0)[0])
     tree = cascade_tree(state, outsider)
-    assert tree.size == 1 and tree.virality == 0.0
+    assert tree.size == 1
+    assert tree.virality == 0.0

@@ -1,0 +1,159 @@
+"""The app's panels rendered with solara (no browser): controls, messages, uploads, safety."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import ipyvuetify as v
+import pandas as pd
+import pytest
+import solara
+
+from simulation.ui import state
+from simulation.ui.compare_view import CompareView, compare_task
+from simulation.ui.results_view import ResultsView
+from simulation.ui.scenario_panel import (
+    ScenarioPanel,
+    handle_edge_list_upload,
+    handle_scenario_upload,
+)
+from simulation.ui.server import app_command, app_environment
+
+LAUNCH = Path(__file__).resolve().parents[2] / "scenarios" / "launch.toml"
+
+
+@pytest.fixture(autouse=True)
+def fresh_session():
+    state.draft.set({})
+    state.base_dir.set(".")
+    state.source.set("")
+    yield
+    state.remove_session_dir()
+
+
+def _texts(rc) -> list[str]:
+    return [
+        w.children[0]
+        for w in rc.find(v.Html).widgets
+        if w.children and isinstance(w.children[0], str)
+    ]
+
+
+def test_scenario_panel_loads_the_default_and_shows_schema_ranges():
+    _box, rc = solara.render(ScenarioPanel(), handle_error=False)
+    assert state.draft.value["name"] == "Spring launch"
+    sliders = {w.label: w for w in rc.find(v.Slider).widgets}
+    assert (sliders["Appeal"].min, sliders["Appeal"].max) == (0.0, 1.0)
+    assert sliders["Appeal"].v_model == pytest.approx(0.3)
+    assert any("valid scenario" in t for t in _texts(rc))
+    rc.close()
+
+
+def test_a_bad_value_shows_its_message_next_to_the_control():
+    _box, rc = solara.render(ScenarioPanel(), handle_error=False)
+    steps = rc.find(v.TextField, label="Steps").widget
+    steps.v_model = "0"
+    steps.fire_event(next(iter(steps._event_handlers_map)).split(".")[0])
+    rc.find(
+        v.Html, children=["⚠ Input should be greater than or equal to 1, got 0"]
+    ).assert_single()
+    assert any("problem(s) to fix" in t for t in _texts(rc))
+    rc.close()
+
+
+def test_a_bad_scenario_upload_returns_problems_and_keeps_the_draft():
+    state.load_ready_made(LAUNCH)
+    before = dict(state.draft.value)
+    error = handle_scenario_upload("../../etc/evil.toml", b'name = "x"\n[network]\nkind = "nope"')
+    assert error is not None
+    assert "unknown network kind" in str(error)
+    assert "evil.toml" in str(error)
+    assert "/etc" not in str(error.problems[0].source)
+    assert state.draft.value == before
+    syntax = handle_scenario_upload("s.toml", b"name = ")
+    assert "TOML syntax error" in str(syntax)
+    big = handle_scenario_upload("s.toml", b"#" * (state.MAX_SCENARIO_BYTES + 1))
+    assert "at most" in str(big)
+
+
+def test_uploads_go_to_the_session_folder_only(tmp_path):
+    text = LAUNCH.read_bytes()
+    assert handle_scenario_upload("mine.toml", text) is None
+    folder = Path(state.base_dir.value)
+    assert folder == state.session_dir()
+    assert (folder / "scenario.toml").read_bytes() == text
+    assert handle_edge_list_upload("/etc/passwd", b"a b\nb c\nc a\n") is None
+    assert state.draft.value["network"] == {
+        "kind": "edge_list",
+        "path": "edges.txt",
+        "directed": False,
+    }
+    scenario = state.validate_draft(state.draft.value, state.base_dir.value, "x")
+    assert scenario.network.kind == "edge_list"
+    bad = handle_edge_list_upload("e.txt", b"a b c d e\n")
+    assert bad is not None
+    assert "e.txt" in str(bad)
+
+
+def test_an_edge_list_path_cannot_name_a_server_file(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a b\n")
+    data = json.loads(json.dumps(state.draft.value or {"name": "x"}))
+    data["network"] = {"kind": "edge_list", "path": str(secret)}
+    with pytest.raises(Exception, match="must be uploaded"):
+        state.validate_draft(data, str(state.session_dir()), "x")
+
+
+def test_compare_task_runs_every_variant_of_the_compare_view():
+    state.load_ready_made(LAUNCH)
+    scenario = state.validate_draft(state.draft.value, state.base_dir.value, "launch")
+    small = scenario.with_overrides({"network.n": 1500})
+    _box, rc = solara.render(CompareView(small), handle_error=False)
+    from simulation.ui.compare_view import variants
+
+    compare_task(small, list(variants.value), 200)
+    deadline = time.time() + 60
+    while time.time() < deadline and not compare_task.finished:
+        time.sleep(0.2)
+    assert compare_task.finished, compare_task.exception
+    assert compare_task.value.runs == 200
+    assert [r.variant.name for r in compare_task.value.results] == [
+        "Top influencers",
+        "Random people",
+    ]
+    rc.close()
+
+
+def test_results_view_lists_only_sweeps_under_its_root(tmp_path, monkeypatch):
+    folder = tmp_path / "results" / "s1"
+    folder.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "content.appeal": [0.1, 0.1, 0.2, 0.2],
+            "run": [0, 1, 0, 1],
+            "seed": 1,
+            "reach": [1.0, 2.0, 3.0, 5.0],
+        }
+    ).to_parquet(folder / "part.parquet")
+    (folder / "_manifest.json").write_text(json.dumps({"grid": {"content.appeal": [0.1, 0.2]}}))
+    monkeypatch.setenv("WOM_RESULTS_ROOT", str(tmp_path))
+    _box, rc = solara.render(ResultsView(), handle_error=False)
+    select = rc.find(v.Select, label="Sweep").widget
+    assert select.items == ["results/s1"]
+    select.v_model = "results/s1"
+    rc.find(v.Select, label="Metric").wait_for(timeout=10)
+    assert rc.find(v.Select, label="Metric").widget.v_model == "reach"
+    rc.close()
+
+
+def test_wom_app_runs_solara_on_app_py_offline():
+    command = app_command(host="127.0.0.1", port=8999)
+    assert command[command.index("run") + 1].endswith("app.py")
+    assert Path(command[command.index("run") + 1]).is_file()
+    assert "--production" in command
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    env = app_environment(Path("."))
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["SOLARA_ASSETS_PROXY"] == "True"
