@@ -69,6 +69,24 @@ def progress_bar(
     return update, bar.close
 
 
+def parse_settings(settings: tuple[str, ...]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs as dotted overrides; values are TOML (bare words are strings)."""
+    import tomllib
+
+    overrides: dict[str, Any] = {}
+    for setting in settings:
+        key, sep, text = setting.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ScenarioError.single(f"expected KEY=VALUE, got {setting!r}", source="--set")
+        try:
+            value = tomllib.loads(f"value = {text}")["value"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        overrides[key] = value
+    return overrides
+
+
 def _parse_metrics(text: str | None) -> list[str] | None:
     if text is None:
         return None
@@ -90,6 +108,13 @@ def _parse_metrics(text: str | None) -> list[str] | None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the results: .json (the JSON document) or .csv (one row per replicate).",
 )
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a scenario key, e.g. --set seeding.strategy=random --set content.appeal=0.5.",
+)
 def run(
     scenario_file: Path,
     runs: int | None,
@@ -98,12 +123,15 @@ def run(
     metrics: str | None,
     as_json: bool,
     out: Path | None,
+    settings: tuple[str, ...],
 ) -> None:
     """Run replicates of SCENARIO_FILE and summarise each metric (mean, 95% interval)."""
     from simulation.engine import simulate
     from simulation.scenario import load_scenario
 
     scenario = load_scenario(scenario_file)
+    if settings:
+        scenario = scenario.with_overrides(parse_settings(settings), source="--set")
     if steps is not None:
         scenario = scenario.with_overrides({"steps": steps}, source="--steps")
     names = _parse_metrics(metrics)
@@ -202,6 +230,14 @@ def keys() -> None:
     click.echo(reference_markdown())
 
 
+@main.command()
+def metrics() -> None:
+    """Print every metric, its meaning and the work it needs, as Markdown."""
+    from simulation.metrics import reference_markdown
+
+    click.echo(reference_markdown())
+
+
 # --------------------------------------------------------------------------- sweeps (issue 5)
 
 
@@ -254,6 +290,8 @@ def sweep(
     help="Report folder (default: RESULTS/_report).",
 )
 @click.option("--log-x/--linear-x", default=None, help="Logarithmic x axis.")
+@click.option("--log-y/--linear-y", default=None, help="Logarithmic y axis.")
+@click.option("--average", multiple=True, metavar="KEY", help="Varied key to pool replicates over.")
 def report(
     results: Path,
     metrics: tuple[str, ...],
@@ -261,12 +299,23 @@ def report(
     by_key: str | None,
     out: Path | None,
     log_x: bool | None,
+    log_y: bool | None,
+    average: tuple[str, ...],
 ) -> None:
     """Summarise a sweep in RESULTS: a table per design point (CSV) and PNG plots."""
     from experiments.report import make_report, print_report
 
     names = [m.strip() for text in metrics for m in text.split(",") if m.strip()] or None
-    made = make_report(results, metrics=names, x=x_key, by=by_key, out=out, log_x=log_x)
+    made = make_report(
+        results,
+        metrics=names,
+        x=x_key,
+        by=by_key,
+        out=out,
+        log_x=log_x,
+        log_y=log_y,
+        average=list(average) or None,
+    )
     print_report(made)
     for note in made.notes:
         click.echo(f"note: {note}", err=True)
