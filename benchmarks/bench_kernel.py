@@ -152,9 +152,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"Pure cascade, Barabasi-Albert n={N:,} m={M}, p={P}, {SEEDS} seeds, {os.cpu_count()} cores"
     )
-    print(
-        f"{'implementation':<16}{'replicates/s':>14}{'kernel is x faster':>20}{'mean size':>16}{'peak MiB':>10}"
-    )
+    header = ("implementation", "replicates/s", "kernel is x faster", "mean size", "peak MiB")
+    print(f"{header[0]:<16}{header[1]:>14}{header[2]:>20}{header[3]:>16}{header[4]:>10}")
     for row in rows:
         ratio = f"{base / row['per_second']:.2f}" if base else "-"
         size = f"{row['mean']:,.0f} ± {row['se']:.0f}"
