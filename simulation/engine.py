@@ -24,9 +24,8 @@ from simulation.seeding import SeedPlan, plan_seeds
 
 __all__ = ["Prepared", "RunResult", "kernel_params", "prepare", "simulate"]
 
-# Memory allowed for one batch's per-step outputs; bounds the batch size for long runs.
-_BATCH_BYTES = 128 * 1024**2
-_MAX_BATCH = 1024
+# Replicates per kernel call: progress is reported (and a caller may cancel) between calls.
+_BATCH = 1024
 
 
 @dataclass
@@ -185,24 +184,18 @@ def simulate(
     workers = workers or numba.get_num_threads()
     n_seg = len(graph.segment_names)
 
-    per_replicate = (steps + 1) * kernel.N_COUNTERS * 8
-    batch = int(min(_MAX_BATCH, max(workers, _BATCH_BYTES // per_replicate)))
-    timeline_sum = np.zeros((steps + 1, kernel.N_COUNTERS))
     finals = np.zeros((runs, kernel.N_COUNTERS), np.int64)
     segment_finals = np.zeros((runs, n_seg, kernel.N_SEGMENT_COUNTERS), np.int64)
     lengths = np.zeros(runs, np.int64)
+    peak = np.zeros(runs, np.int64)
     virality = np.zeros(runs)
     depth = np.zeros(runs, np.int64)
-    peak = np.zeros(runs, np.int64)
+    timeline_sum = np.zeros((workers, 2, steps + 2, kernel.N_COUNTERS), np.int64)
 
     done = 0
     while done < runs:
-        size = min(batch, runs - done)
-        timeline = np.zeros((size, steps + 1, kernel.N_COUNTERS), np.int64)
-        seg = np.zeros((size, n_seg, kernel.N_SEGMENT_COUNTERS), np.int64)
-        lens = np.zeros(size, np.int64)
-        vir = np.zeros(size)
-        dep = np.zeros(size, np.int64)
+        size = min(_BATCH, runs - done)
+        part = slice(done, done + size)
         kernel.run_replicates(
             prepared.arrays,
             params,
@@ -215,21 +208,13 @@ def simulate(
             steps,
             min(workers, size),
             tree,
-            timeline,
-            seg,
-            lens,
-            vir,
-            dep,
-        )
-        timeline_sum += timeline.sum(axis=0)
-        finals[done : done + size] = timeline[:, steps, :]
-        segment_finals[done : done + size] = seg
-        lengths[done : done + size] = lens
-        virality[done : done + size] = vir
-        depth[done : done + size] = dep
-        new_sharers = np.diff(timeline[:, :, kernel.SHARERS], axis=1)
-        peak[done : done + size] = np.where(
-            new_sharers.max(axis=1) > 0, new_sharers.argmax(axis=1) + 1, 0
+            finals[part],
+            segment_finals[part],
+            lengths[part],
+            peak[part],
+            virality[part],
+            depth[part],
+            timeline_sum,
         )
         done += size
         if progress is not None:
@@ -261,8 +246,10 @@ def simulate(
             column = kernel.SEGMENT_COUNTERS.index(base)
             values[name] = segment_finals[:, graph.segment_names.index(segment), column]
     longest = int(lengths.max()) if runs else 0
+    totals = timeline_sum.sum(axis=0)
+    padded = totals[0] + np.cumsum(totals[1], axis=0)  # each replicate padded with its final value
     timelines = {
-        name: timeline_sum[: longest + 1, kernel.COUNTERS.index(name)] / runs
+        name: padded[: longest + 1, kernel.COUNTERS.index(name)] / runs
         for name in names
         if name in METRICS and METRICS[name].timeline
     }

@@ -125,19 +125,23 @@ class State(NamedTuple):
 
 @njit(cache=True)
 def new_state(n: int, segments: int) -> State:
-    """Allocate working state for one replicate at a time on a graph of n people."""
+    """Allocate working state for one replicate at a time on a graph of n people.
+
+    Only ``stamp`` needs zeros: every other per-person array is written before it is read
+    (its values count only where ``stamp == epoch``, and epochs start at 1).
+    """
     return State(
         cursor=np.zeros(4, np.int64),
         stamp=np.zeros(n, np.int64),
-        flags=np.zeros(n, np.uint8),
-        count=np.zeros(n, np.int32),
-        required=np.zeros(n, np.int32),
-        order=np.zeros(n, np.int32),
-        parent=np.zeros(n, np.int32),
-        depth=np.zeros(n, np.int32),
-        root=np.zeros(n, np.int32),
-        subtree=np.zeros(n, np.int64),
-        wiener=np.zeros(n, np.float64),
+        flags=np.empty(n, np.uint8),
+        count=np.empty(n, np.int32),
+        required=np.empty(n, np.int32),
+        order=np.empty(n, np.int32),
+        parent=np.empty(n, np.int32),
+        depth=np.empty(n, np.int32),
+        root=np.empty(n, np.int32),
+        subtree=np.empty(n, np.int64),
+        wiener=np.empty(n, np.float64),
         counters=np.zeros(N_COUNTERS, np.int64),
         segment_counters=np.zeros((max(segments, 1), N_SEGMENT_COUNTERS), np.int64),
         step_probs=np.zeros((4, max(segments, 1)), np.float64),
@@ -641,17 +645,34 @@ def _run_one(
     seed: np.uint64,
     run: np.uint64,
     steps: int,
-    timeline: np.ndarray,
-) -> None:
-    """One replicate, its cumulative counters written to timeline[t] (padded to ``steps``)."""
+    timeline_sum: np.ndarray,
+) -> int:
+    """One replicate; adds its cumulative counters per step to ``timeline_sum``.
+
+    ``timeline_sum[0, t]`` gets the counters at the end of step t for t <= the replicate's
+    length L, and ``timeline_sum[1, L + 1]`` its final counters, so that the running sum over t
+    of row 1 pads every replicate with its final value at O(L) cost, not O(steps).
+
+    Returns:
+        The step with the most new sharers (0 if nobody shared after the seeds).
+    """
     begin_replicate(graph, params, state, seeds, pool, random_budget, seed, run)
-    timeline[0, :] = state.counters
+    counters = state.counters
+    timeline_sum[0, 0, :] += counters
     t = 0
+    peak = 0
+    most = 0
+    previous = counters[SHARERS]
     while t < steps and step(graph, params, state):
         t += 1
-        timeline[t, :] = state.counters
-    for rest in range(t + 1, steps + 1):
-        timeline[rest, :] = state.counters
+        timeline_sum[0, t, :] += counters
+        new = counters[SHARERS] - previous
+        previous = counters[SHARERS]
+        if new > most:
+            most = new
+            peak = t
+    timeline_sum[1, t + 1, :] += counters
+    return peak
 
 
 @njit(cache=True, parallel=True)
@@ -667,27 +688,31 @@ def run_replicates(
     steps: int,
     workers: int,
     tree: bool,
-    timeline: np.ndarray,
+    finals: np.ndarray,
     segment_counts: np.ndarray,
     lengths: np.ndarray,
+    peaks: np.ndarray,
     virality: np.ndarray,
     depth: np.ndarray,
+    timeline_sum: np.ndarray,
 ) -> None:
     """Run replicates first_run .. first_run + runs - 1 across ``workers`` threads.
 
-    Replicate r goes to worker r % workers; each worker has its own state, so the outputs are
-    the same whatever the number of workers or how replicates are batched.
+    Replicate r goes to worker r % workers; each worker has its own state and its own slice of
+    ``timeline_sum`` (integer sums), so the outputs are the same whatever the number of workers
+    or how replicates are batched.
 
-    Outputs (filled, index = replicate - first_run): ``timeline[r, t, c]`` cumulative counter c
-    at step t; ``segment_counts[r, s, c]``; ``lengths[r]`` steps taken; ``virality[r]`` and
-    ``depth[r]`` when ``tree``.
+    Outputs (index = replicate - first_run): ``finals[r, c]`` final counter c;
+    ``segment_counts[r, s, c]``; ``lengths[r]`` steps taken; ``peaks[r]`` the step with the most
+    new sharers; ``virality[r]`` and ``depth[r]`` when ``tree``; and
+    ``timeline_sum[w, 2, steps + 2, counters]`` as described in :func:`_run_one`.
     """
     n = graph.indptr.shape[0] - 1
     n_seg = segment_counts.shape[1]
     for w in prange(workers):
         state = new_state(n, n_seg)
         for r in range(w, runs, workers):
-            _run_one(
+            peaks[r] = _run_one(
                 graph,
                 params,
                 state,
@@ -697,8 +722,9 @@ def run_replicates(
                 seed,
                 np.uint64(first_run + r),
                 steps,
-                timeline[r],
+                timeline_sum[w],
             )
+            finals[r, :] = state.counters
             segment_counts[r, :, :] = state.segment_counters
             lengths[r] = state.cursor[C_STEP]
             if tree:
