@@ -94,6 +94,12 @@ class ReportDefaults(_Table):
     x: str | None = Field(None, description="Varied key on the x axis of the plots.")
     by: str | None = Field(None, description="Varied key drawn as one line per value.")
     log_x: bool = Field(False, description="Logarithmic x axis (symmetric-log when 0 is a value).")
+    log_y: bool = Field(False, description="Logarithmic y axis.")
+    average: list[str] = Field(
+        default_factory=list,
+        description="Varied keys to pool replicates over in the plots (e.g. `network.seed`: "
+        "several graphs of one kind) instead of drawing a panel per value.",
+    )
 
 
 class Experiment(_Table):
@@ -442,8 +448,8 @@ def _check_report(
 ) -> list[Problem]:
     """``[report]`` may name only varied keys and computed metrics."""
     problems = []
-    for option in ("x", "by"):
-        value = getattr(report, option)
+    named = [("x", report.x), ("by", report.by)] + [("average", key) for key in report.average]
+    for option, value in named:
         if value is not None and value not in keys:
             problems.append(
                 Problem(

@@ -137,6 +137,8 @@ def plot_metric(
     *,
     numeric: dict[str, bool],
     log_x: bool = False,
+    log_y: bool = False,
+    pooled: list[str] | None = None,
     title: str = "",
 ) -> str | None:
     """Draw ``metric`` against ``x`` with a line per value of ``by``; write a PNG to ``path``.
@@ -151,6 +153,8 @@ def plot_metric(
         path: The PNG file to write.
         numeric: Column -> whether its values are numbers (a numeric axis) or labels.
         log_x: Logarithmic x axis (symmetric-log when 0 is among the values).
+        log_y: Logarithmic y axis.
+        pooled: Varied columns whose replicates are pooled (named in the title).
         title: Figure title.
 
     Returns:
@@ -220,17 +224,36 @@ def plot_metric(
                 ax.set_xscale("symlog", linthresh=min(positive))
             elif positive:
                 ax.set_xscale("log")
+        if log_y:
+            ax.set_yscale("log")
         ax.set_xlabel(x)
         ax.grid(alpha=0.3)
         if panel:
             ax.set_title(", ".join(f"{k} = {v}" for k, v in panel.items()), fontsize=9)
-        if by is not None and len(by_values) > 1:
-            ax.legend(title=by, fontsize=8, title_fontsize=8)
     for ax in axes[:, 0]:
         ax.set_ylabel(f"{metric} (mean, 95% CI)")
-    heading = title + (f"\n(averaged over {', '.join(others)})" if note else "")
+    pooled_over = [*(pooled or []), *(others if note else [])]
+    heading = title + (
+        f"\n(replicates pooled over {', '.join(pooled_over)})" if pooled_over else ""
+    )
     fig.suptitle(heading, fontsize=11)
-    fig.tight_layout()
+    legend_rows = 0
+    if by is not None and len(by_values) > 1:
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        if len(panels) == 1:
+            axes.flat[0].legend(handles, labels, title=by, fontsize=8, title_fontsize=8)
+        else:  # one legend for every panel, below them
+            legend_rows = math.ceil(len(labels) / 3)
+            fig.legend(
+                handles,
+                labels,
+                title=by,
+                loc="lower center",
+                ncols=3,
+                fontsize=8,
+                title_fontsize=8,
+            )
+    fig.tight_layout(rect=(0, 0.05 + 0.04 * legend_rows if legend_rows else 0, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -254,6 +277,8 @@ def make_report(
     by: str | None = None,
     out: str | Path | None = None,
     log_x: bool | None = None,
+    log_y: bool | None = None,
+    average: list[str] | None = None,
 ) -> Report:
     """Summarise a sweep's results; write ``summary.csv`` and a PNG per metric.
 
@@ -267,6 +292,9 @@ def make_report(
             varied key with the fewest values).
         out: Folder for the report (default: ``DIR/_report``, which the Parquet reader skips).
         log_x: Logarithmic x axis (default: ``[report] log_x``).
+        log_y: Logarithmic y axis (default: ``[report] log_y``).
+        average: Varied keys whose replicates the plots pool instead of drawing a panel per
+            value (default: ``[report] average``).
 
     Raises:
         ScenarioError: no results there, or an unknown metric or key.
@@ -304,13 +332,17 @@ def make_report(
         x_col = _resolve_key(defaults["x"], keys, "[report] x", str(directory))
     if by_col is None and defaults.get("by"):
         by_col = _resolve_key(defaults["by"], keys, "[report] by", str(directory))
-    if x_col is None and varied:
-        x_col = next((c for c in varied if numeric[c]), varied[0])
+    pooled_keys = average if average is not None else defaults.get("average", [])
+    pooled_cols = {_resolve_key(k, keys, "--average", str(directory)) for k in pooled_keys}
+    candidates = [c for c in varied if c not in pooled_cols]
+    if x_col is None and candidates:
+        x_col = next((c for c in candidates if numeric[c]), candidates[0])
     if by_col is None:
-        rest = [c for c in varied if c != x_col]
+        rest = [c for c in candidates if c != x_col]
         by_col = min(rest, key=lambda c: frame[c].nunique()) if rest else None
     if x_col is not None and x_col == by_col:
         raise ScenarioError.single(f"--x and --by are both {x_col!r}", source="--by")
+    pooled = [c for c in columns if c in pooled_cols and c not in (x_col, by_col)]
 
     out = Path(out) if out is not None else directory / "_report"
     out.mkdir(parents=True, exist_ok=True)
@@ -320,8 +352,9 @@ def make_report(
 
     plots = []
     if x_col is not None:
-        others = [c for c in varied if c not in (x_col, by_col)]
+        others = [c for c in varied if c not in (x_col, by_col) and c not in pooled]
         use_log = defaults.get("log_x", False) if log_x is None else log_x
+        use_log_y = defaults.get("log_y", False) if log_y is None else log_y
         name = manifest.get("experiment", {}).get("name", "")
         for metric in chosen:
             suffix = f"-by-{by_col}" if by_col else ""
@@ -335,6 +368,8 @@ def make_report(
                 path,
                 numeric=numeric,
                 log_x=use_log,
+                log_y=use_log_y,
+                pooled=pooled,
                 title=f"{name}: {metric}",
             )
             if note:

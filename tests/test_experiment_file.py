@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import re
+import tomllib
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sweep_helpers import write_experiment
+from sweep_helpers import ROOT, write_experiment
 
-from experiments.design import Sample, draw_samples, load_experiment, value_label
+from experiments.design import Sample, draw_samples, load_experiment, parse_experiment, value_label
 from simulation.cli import main
 from simulation.errors import ScenarioError
 
@@ -286,3 +288,21 @@ def test_load_experiment_raises_the_one_error_type(tmp_path):
     with pytest.raises(ScenarioError) as caught:
         load_experiment(write_experiment(tmp_path, 'name = ""\n'))
     assert caught.value.problems[0].key == "name"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.name
+)
+def test_the_shipped_experiments_are_valid(path):
+    design = load_experiment(path)
+    assert len(design.points) > 1
+    assert design.experiment.report.x in design.keys
+    assert design.experiment.report.by in design.keys
+
+
+def test_the_readmes_example_experiment_is_valid():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Experiments and sweeps") :]
+    example = tomllib.loads(re.search(r"```toml\n(.*?)```", section, re.S).group(1))
+    design = parse_experiment(example, source="README.md", base_dir=ROOT / "scenarios")
+    assert len(design.points) == 3 * 3 * 2 * 3 * 20
