@@ -36,6 +36,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -200,19 +201,31 @@ class Design:
 
     def column_kind(self, key: str) -> str:
         """``bool``, ``int``, ``float``, ``string`` or ``label`` (tables, lists, mixed types)."""
-        values = [p.overrides[key] for p in self.points]
-        if all(isinstance(v, bool) for v in values):
-            return "bool"
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            return "int"
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-            return "float"
-        if all(isinstance(v, str) for v in values):
-            return "string"
-        return "label"
+        return self._kinds[key]
+
+    @cached_property
+    def _kinds(self) -> dict[str, str]:
+        kinds = {}
+        for key in self.keys:
+            values = [p.overrides[key] for p in self.points]
+            if all(isinstance(v, bool) for v in values):
+                kinds[key] = "bool"
+            elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+                kinds[key] = "int"
+            elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+                kinds[key] = "float"
+            elif all(isinstance(v, str) for v in values):
+                kinds[key] = "string"
+            else:
+                kinds[key] = "label"
+        return kinds
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the results (not the name, paths or task size)."""
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:
         content = {
             "scenario": self.base.to_toml_dict(),
             "points": [p.overrides for p in self.points],
@@ -293,6 +306,12 @@ def parse_experiment(
         experiment = Experiment.model_validate(data)
     except ValidationError as exc:
         problems = [_schema_problem(err, source, text) for err in exc.errors()]
+        if "network" in data and "scenario" not in data:
+            hint = (
+                "this looks like a scenario file; an experiment names its scenario "
+                '(scenario = "path/to/scenario.toml") and the keys to vary ([grid])'
+            )
+            problems.insert(0, Problem(hint, source=source))
         raise ScenarioError(list(dict.fromkeys(problems))) from None
     finder = _LineFinder(text)
 

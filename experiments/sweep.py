@@ -419,6 +419,14 @@ def run_sweep(
             _write_json(out / MANIFEST, document)
             schema = pq.read_schema(out / done[0].part) if done else None
             warnings = _execute(client, design, out, todo, done, document, schema, progress)
+    if manifest is not None and todo:
+        before, now = manifest.get("versions", {}), document["versions"]
+        changed = [f"{k} {before.get(k)} -> {v}" for k, v in now.items() if before.get(k) != v]
+        if changed:
+            warnings.append(
+                "the sweep was resumed with other package versions than it started with "
+                f"({', '.join(changed)}); its parts may mix them"
+            )
 
     document["done"] = sorted(t.as_list() for t in tasks)
     document["complete"] = True

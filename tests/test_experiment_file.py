@@ -306,3 +306,11 @@ def test_the_readmes_example_experiment_is_valid():
     example = tomllib.loads(re.search(r"```toml\n(.*?)```", section, re.S).group(1))
     design = parse_experiment(example, source="README.md", base_dir=ROOT / "scenarios")
     assert len(design.points) == 3 * 3 * 2 * 3 * 20
+
+
+def test_a_scenario_file_given_as_an_experiment_is_recognised(tmp_path):
+    result = CliRunner().invoke(
+        main, ["sweep", str(ROOT / "scenarios" / "launch.toml"), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "this looks like a scenario file" in result.output
