@@ -1,26 +1,97 @@
 """Social graphs: build the scenario's network once and hold it as CSR arrays.
 
-Every network kind of the scenario file is built here (generated graphs are seeded from the
-scenario, so a scenario names one graph), people are given segments, and the graph is stored as
+Every network kind of the scenario file is built here (random graphs are drawn by the compiled
+generators of :mod:`simulation.generators`, seeded from the scenario, so a scenario names one
+graph), people are given segments, and the graph is stored as
 compressed sparse rows: ``indices[indptr[u]:indptr[u + 1]]`` are the people who see ``u``'s
 shares (``u``'s followers). Labels are kept for output and for ``seeding.nodes``.
 """
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
+from simulation import generators
 from simulation.errors import ScenarioError
 from simulation.scenario import Scenario, StochasticBlock
 
-__all__ = ["SocialGraph", "build_graph", "read_edge_list"]
+__all__ = ["IntegerLabels", "SocialGraph", "build_graph", "read_edge_list"]
 
 _MAX_EDGE_LIST_BYTES = 2 * 1024**3
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+
+
+class IntegerLabels(Sequence[str]):
+    """The labels ``"0"``, ``"1"``, ..., ``str(n - 1)``, without storing n strings.
+
+    Generated networks name person ``i`` by ``str(i)``; at a million people a list of those
+    strings would cost tens of megabytes and seconds to build. This sequence makes each label
+    when asked and finds a person from a label by parsing it.
+    """
+
+    def __init__(self, n: int) -> None:
+        """Labels for people ``0 .. n - 1``."""
+        self.n = int(n)
+
+    def __len__(self) -> int:
+        """Number of people."""
+        return self.n
+
+    def __getitem__(self, index):
+        """``str(i)`` for a person index; a numpy array of labels for a slice."""
+        if isinstance(index, slice):
+            return np.array([str(i) for i in range(*index.indices(self.n))], dtype=object)
+        i = operator.index(index)
+        if not -self.n <= i < self.n:
+            raise IndexError(f"person {i} is not in a network of {self.n}")
+        return str(i % self.n)
+
+    def __iter__(self) -> Iterator[str]:
+        """The labels in person order."""
+        return (str(i) for i in range(self.n))
+
+    def __contains__(self, label: object) -> bool:
+        """Whether some person has this label."""
+        return self.index_of(label) is not None
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """All labels as an object array (for numpy functions)."""
+        return np.array(list(self), dtype=object if dtype is None else dtype)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to other integer labels of the same length."""
+        return isinstance(other, IntegerLabels) and other.n == self.n
+
+    def __repr__(self) -> str:
+        """``IntegerLabels(n)``."""
+        return f"IntegerLabels({self.n})"
+
+    def index(self, label, start: int = 0, stop: int | None = None) -> int:
+        """Index of ``label`` (``ValueError`` if absent), as for a list."""
+        i = self.index_of(label)
+        stop = self.n if stop is None else stop
+        if i is None or not start <= i < stop:
+            raise ValueError(f"{label!r} is not a label")
+        return i
+
+    def tolist(self) -> list[str]:
+        """All labels as a list."""
+        return list(self)
+
+    def index_of(self, label: object) -> int | None:
+        """The person labelled ``label`` (the decimal ``str(i)`` exactly), or ``None``."""
+        text = str(label)
+        if len(text) > 12 or not _DECIMAL.fullmatch(text):
+            return None
+        i = int(text)
+        return i if i < self.n else None
 
 
 @dataclass
@@ -33,7 +104,8 @@ class SocialGraph:
         in_indptr, in_indices: The people each person follows (whose shares they see); the same
             arrays as ``indptr``/``indices`` for an undirected network.
         weights: ``float64[edges]`` tie weights aligned with ``indices`` (1.0 when not given).
-        labels: ``str`` label of each person, as written in an edge list or ``str(node)``.
+        labels: ``str`` label of each person, as written in an edge list or ``str(node)``
+            (an :class:`IntegerLabels` when person ``i`` is labelled ``str(i)``).
         segment_of: ``int32[n]`` segment index of each person.
         segment_names: Names of the segments, in scenario order.
         directed: Whether ties are one-way.
@@ -45,7 +117,7 @@ class SocialGraph:
     in_indptr: np.ndarray
     in_indices: np.ndarray
     weights: np.ndarray
-    labels: np.ndarray
+    labels: np.ndarray | IntegerLabels
     segment_of: np.ndarray
     segment_names: list[str]
     directed: bool = False
@@ -69,6 +141,8 @@ class SocialGraph:
 
     def index_of(self, label: str) -> int | None:
         """Index of the person with this label, or ``None``."""
+        if isinstance(self.labels, IntegerLabels):
+            return self.labels.index_of(label)
         if self._index is None:
             self._index = {str(lab): i for i, lab in enumerate(self.labels)}
         return self._index.get(str(label))
@@ -82,12 +156,16 @@ class SocialGraph:
         return graph
 
 
-def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR of the arcs src -> dst, each row sorted; returns (indptr, indices, order)."""
-    order = np.lexsort((dst, src))
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return indptr, dst[order].astype(np.int32), order
+def _csr(n: int, src: np.ndarray, dst: np.ndarray, *, both_ways: bool = False):
+    """CSR of the arcs src -> dst (and dst -> src if ``both_ways``), each row sorted.
+
+    Returns:
+        ``(indptr, indices, order)``; ``order`` numbers the arcs as ``src -> dst`` first, then
+        (with ``both_ways``) their reverses, to carry tie weights along.
+    """
+    return generators.csr_from_arcs(
+        n, np.asarray(src, dtype=np.int32), np.asarray(dst, dtype=np.int32), both_ways
+    )
 
 
 def from_arcs(
@@ -96,30 +174,31 @@ def from_arcs(
     dst: np.ndarray,
     *,
     directed: bool,
-    labels: np.ndarray,
+    labels: np.ndarray | IntegerLabels,
     segment_of: np.ndarray,
     segment_names: list[str],
     weights: np.ndarray | None = None,
     warnings: list[str] | None = None,
 ) -> SocialGraph:
     """Build a :class:`SocialGraph` from tie end points (each undirected tie listed once)."""
-    src = np.asarray(src, dtype=np.int64)
-    dst = np.asarray(dst, dtype=np.int64)
-    w = np.ones(len(src)) if weights is None else np.asarray(weights, dtype=np.float64)
-    if not directed:
-        src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
-        w = np.concatenate([w, w])
-    indptr, indices, order = _csr(n, src, dst)
+    src = np.asarray(src, dtype=np.int32)
+    dst = np.asarray(dst, dtype=np.int32)
+    indptr, indices, order = _csr(n, src, dst, both_ways=not directed)
     if directed:
         in_indptr, in_indices, _ = _csr(n, dst, src)
     else:
         in_indptr, in_indices = indptr, indices
+    if weights is None:
+        arc_weights = np.ones(len(indices))
+    else:
+        weights = np.asarray(weights, dtype=np.float64)
+        arc_weights = (weights if directed else np.concatenate([weights, weights]))[order]
     return SocialGraph(
         indptr=indptr,
         indices=indices,
         in_indptr=in_indptr,
         in_indices=in_indices,
-        weights=w[order],
+        weights=arc_weights,
         labels=labels,
         segment_of=segment_of.astype(np.int32),
         segment_names=segment_names,
@@ -156,7 +235,7 @@ def build_graph(scenario: Scenario) -> SocialGraph:
     names = scenario.segment_names
     shares = [s.share for s in scenario.segments] or [1.0]
     warnings: list[str] = []
-    labels: np.ndarray | None = None
+    labels: np.ndarray | IntegerLabels | None = None
     directed = False
     weights = None
 
@@ -167,15 +246,17 @@ def build_graph(scenario: Scenario) -> SocialGraph:
         directed = spec.directed
     elif isinstance(spec, StochasticBlock):
         sizes = segment_sizes(spec.n, shares)
-        graph = _stochastic_block(sizes, spec.mean_degree, spec.homophily, seed, warnings)
-        src, dst = _edge_arrays(graph)
+        src, dst = _stochastic_block(sizes, spec.mean_degree, spec.homophily, seed, warnings)
         n = spec.n
         segment_of = np.repeat(np.arange(len(sizes)), sizes)
     elif spec.kind in ("complete", "path", "star"):
         n = spec.n
         src, dst = _simple_arcs(spec.kind, n)
+    elif spec.kind in _GENERATED:
+        n = spec.n
+        src, dst = _generate(spec, seed)
     else:
-        graph = _generate(spec, seed)
+        graph = _classic(spec.kind)
         n = graph.number_of_nodes()
         nodes = list(graph.nodes)
         if nodes != list(range(n)):
@@ -184,7 +265,7 @@ def build_graph(scenario: Scenario) -> SocialGraph:
         src, dst = _edge_arrays(graph)
 
     if labels is None:
-        labels = np.array([str(i) for i in range(n)], dtype=object)
+        labels = IntegerLabels(n)
     if not isinstance(spec, StochasticBlock):
         rng = np.random.default_rng([seed, 0x5E6])
         segment_of = rng.permutation(np.repeat(np.arange(len(shares)), segment_sizes(n, shares)))
@@ -202,8 +283,9 @@ def build_graph(scenario: Scenario) -> SocialGraph:
 
 
 def _edge_arrays(graph: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
+    """The ties of a networkx graph on nodes 0..n-1 as arrays, self-loops dropped."""
     edges = np.fromiter(
-        (x for e in graph.edges() for x in e), dtype=np.int64, count=2 * graph.number_of_edges()
+        (x for e in graph.edges() for x in e), dtype=np.int32, count=2 * graph.number_of_edges()
     ).reshape(-1, 2)
     keep = edges[:, 0] != edges[:, 1]
     return edges[keep, 0], edges[keep, 1]
@@ -213,24 +295,36 @@ def _simple_arcs(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Ties of the complete graph, the path 0..n-1 or the star with hub 0, as arrays."""
     if kind == "complete":
         src, dst = np.triu_indices(n, 1)
-        return src.astype(np.int64), dst.astype(np.int64)
+        return src.astype(np.int32), dst.astype(np.int32)
     if kind == "path":
-        return np.arange(n - 1, dtype=np.int64), np.arange(1, n, dtype=np.int64)
-    return np.zeros(n - 1, dtype=np.int64), np.arange(1, n, dtype=np.int64)
+        return np.arange(n - 1, dtype=np.int32), np.arange(1, n, dtype=np.int32)
+    return np.zeros(n - 1, dtype=np.int32), np.arange(1, n, dtype=np.int32)
 
 
-def _generate(spec, seed: int) -> nx.Graph:
-    """A networkx graph for a generated or classic network kind."""
+_GENERATED = ("erdos_renyi", "barabasi_albert", "watts_strogatz", "powerlaw_cluster")
+
+
+def _generate(spec, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ties of a generated network kind, drawn by the compiled generators.
+
+    The same models as networkx's generators of the same names (``fast_gnp_random_graph``,
+    ``barabasi_albert_graph``, ``watts_strogatz_graph``, ``powerlaw_cluster_graph``), drawn
+    from ``numpy.random.default_rng(seed)``, so a scenario's seed names one graph.
+    """
+    rng = np.random.default_rng(seed)
     kind = spec.kind
     if kind == "erdos_renyi":
         p = spec.mean_degree / (spec.n - 1) if spec.n > 1 else 0.0
-        return nx.fast_gnp_random_graph(spec.n, p, seed=seed)
+        return generators.erdos_renyi(spec.n, p, rng)
     if kind == "barabasi_albert":
-        return nx.barabasi_albert_graph(spec.n, spec.m, seed=seed)
+        return generators.barabasi_albert(spec.n, spec.m, rng)
     if kind == "watts_strogatz":
-        return nx.watts_strogatz_graph(spec.n, spec.k, spec.rewire, seed=seed)
-    if kind == "powerlaw_cluster":
-        return nx.powerlaw_cluster_graph(spec.n, spec.m, spec.triangle_p, seed=seed)
+        return generators.watts_strogatz(spec.n, spec.k, spec.rewire, rng)
+    return generators.powerlaw_cluster(spec.n, spec.m, spec.triangle_p, rng)
+
+
+def _classic(kind: str) -> nx.Graph:
+    """A small classic network from networkx, as a simple undirected graph."""
     classic = {
         "karate": nx.karate_club_graph,
         "les_miserables": nx.les_miserables_graph,
@@ -242,7 +336,7 @@ def _generate(spec, seed: int) -> nx.Graph:
 
 def _stochastic_block(
     sizes: np.ndarray, mean_degree: float, homophily: float, seed: int, warnings: list[str]
-) -> nx.Graph:
+) -> tuple[np.ndarray, np.ndarray]:
     """Blocks with a share ``homophily`` of ties inside; mean degree ``mean_degree`` overall."""
     n = int(sizes.sum())
     k = len(sizes)
@@ -264,7 +358,7 @@ def _stochastic_block(
             "tie probabilities were capped at 1"
         )
         probs = np.minimum(probs, 1.0)
-    return nx.stochastic_block_model(sizes.tolist(), probs.tolist(), seed=seed, sparse=True)
+    return generators.stochastic_block(sizes, probs, np.random.default_rng(seed))
 
 
 _SPLIT = re.compile(r"[,\s]+")

@@ -1,0 +1,513 @@
+"""Compiled random-graph generators and the CSR builder, over plain arrays.
+
+Each generator implements the same model as its networkx namesake (same growth rule, same
+distribution of graphs) but runs compiled, so a million-person network takes a second rather
+than minutes. Random numbers come from the numpy ``Generator`` passed in (numba draws from its
+PCG64 stream), so a graph is a pure function of the seed the caller gave that generator.
+
+Generators return the ties ``(src, dst)`` as ``int32`` arrays, each undirected tie once, with no
+self-loops and no repeated ties. :func:`csr_from_arcs` turns arcs into compressed sparse rows
+with a two-pass counting sort (rows come out sorted without any comparison sort).
+
+The Python layer that names, validates and seeds these lives in :mod:`simulation.network`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = [
+    "barabasi_albert",
+    "csr_from_arcs",
+    "erdos_renyi",
+    "powerlaw_cluster",
+    "stochastic_block",
+    "watts_strogatz",
+]
+
+
+@numba.njit(cache=True)
+def _pick(rng, count: int) -> int:
+    """A uniform index in ``[0, count)`` (``count`` < 2**53, so the bias is below 1e-9)."""
+    return min(int(rng.random() * count), count - 1)
+
+
+@numba.njit(cache=True)
+def _grow(array: np.ndarray, needed: int) -> np.ndarray:
+    """``array`` itself if it holds ``needed`` items, else a copy at least twice as long."""
+    if needed <= len(array):
+        return array
+    bigger = np.empty(max(needed, 2 * len(array)), array.dtype)
+    bigger[: len(array)] = array
+    return bigger
+
+
+@numba.njit(cache=True)
+def barabasi_albert(n: int, m: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Barabasi-Albert preferential attachment: each newcomer ties to ``m`` distinct people.
+
+    Growth starts from a star on ``m + 1`` people (person 0 is the hub), as networkx's
+    ``barabasi_albert_graph`` does. Person ``s`` (from ``m + 1`` on) draws ``m`` distinct
+    targets, each with probability proportional to its current degree: uniform draws from the
+    list in which every person appears once per tie end, repeats rejected.
+
+    Args:
+        n: People (``n > m``).
+        m: Ties each newcomer makes (``m >= 1``).
+        rng: A ``numpy.random.Generator``.
+
+    Returns:
+        ``(src, dst)`` int32 arrays of the ``m * (n - m)`` ties.
+
+    References:
+        Barabasi, A.-L. and Albert, R. (1999). Emergence of scaling in random networks.
+        Science 286, 509-512.
+    """
+    ties = m * (n - m)
+    src = np.empty(ties, np.int32)
+    dst = np.empty(ties, np.int32)
+    repeated = np.empty(2 * ties, np.int32)  # each person once per tie end
+    chosen_by = np.full(n, -1, np.int32)  # the newcomer who last chose this person
+    for i in range(m):
+        src[i] = 0
+        dst[i] = i + 1
+        repeated[2 * i] = 0
+        repeated[2 * i + 1] = i + 1
+    edge = m
+    length = 2 * m
+    for source in range(m + 1, n):
+        found = 0
+        while found < m:
+            target = repeated[_pick(rng, length)]
+            if chosen_by[target] == source:
+                continue
+            chosen_by[target] = source
+            src[edge] = source
+            dst[edge] = target
+            edge += 1
+            found += 1
+        # the targets and the newcomer each gain m tie ends
+        for e in range(edge - m, edge):
+            repeated[length] = dst[e]
+            repeated[length + 1] = source
+            length += 2
+    return src, dst
+
+
+@numba.njit(cache=True)
+def _gnp_pairs(
+    rows: int, cols: int, triangle: bool, p: float, rng, src, dst, count: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Append each pair ``(v, w)`` with probability ``p``, jumping geometrically between picks.
+
+    The pairs are ``0 <= w < v < rows`` when ``triangle`` (one group), else every ``v < rows``,
+    ``w < cols`` (two groups). Appends local indices to ``src``/``dst`` from ``count`` on,
+    growing them as needed; returns them and the new count.
+    """
+    if p <= 0.0 or rows == 0 or cols == 0:
+        return src, dst, count
+    total = rows * (rows - 1) / 2.0 if triangle else float(rows) * cols
+    if p >= 1.0:
+        src = _grow(src, count + int(total))
+        dst = _grow(dst, count + int(total))
+        for v in range(rows):
+            for w in range(v if triangle else cols):
+                src[count] = v
+                dst[count] = w
+                count += 1
+        return src, dst, count
+    log_q = math.log1p(-p)
+    v = 1 if triangle else 0
+    w = -1
+    while v < rows:
+        jump = math.log(1.0 - rng.random()) / log_q
+        if jump >= total:  # beyond the last pair (and safe to convert below)
+            break
+        w += 1 + int(jump)
+        width = v if triangle else cols
+        while w >= width and v < rows:
+            w -= width
+            v += 1
+            width = v if triangle else cols
+        if v < rows:
+            if count == len(src):
+                src = _grow(src, count + 1)
+                dst = _grow(dst, count + 1)
+            src[count] = v
+            dst[count] = w
+            count += 1
+    return src, dst, count
+
+
+def _capacity(expected: float) -> int:
+    """Room for a binomial count with this mean: six standard deviations above it."""
+    return int(expected + 6.0 * math.sqrt(expected) + 16)
+
+
+def erdos_renyi(n: int, p: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """G(n, p): every pair of people is tied independently with probability ``p``.
+
+    Pairs are visited in order and the gap to the next tie is drawn from the geometric
+    distribution, so the work is proportional to the ties, not to the n^2 pairs.
+
+    Args:
+        n: People.
+        p: Probability of each tie.
+        rng: A ``numpy.random.Generator``.
+
+    Returns:
+        ``(src, dst)`` int32 arrays of the ties (``src > dst``).
+
+    References:
+        Batagelj, V. and Brandes, U. (2005). Efficient generation of large random networks.
+        Physical Review E 71, 036113.
+    """
+    capacity = _capacity(p * n * (n - 1) / 2) if p < 1 else n * (n - 1) // 2
+    src, dst, count = _gnp_pairs(
+        n, n, True, p, rng, np.empty(capacity, np.int32), np.empty(capacity, np.int32), 0
+    )
+    return src[:count].copy(), dst[:count].copy()
+
+
+def stochastic_block(sizes: np.ndarray, probs: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Stochastic block model: people in blocks; a pair is tied with its blocks' probability.
+
+    Blocks hold consecutive people (block 0 first). Each block and each pair of blocks is a
+    G(n, p) or a bipartite random graph, generated by geometric jumps as in
+    :func:`erdos_renyi`.
+
+    Args:
+        sizes: People in each block.
+        probs: ``probs[i, j]``, probability of a tie between a person of block i and one of
+            block j (symmetric).
+        rng: A ``numpy.random.Generator``.
+
+    Returns:
+        ``(src, dst)`` int32 arrays of the ties.
+
+    References:
+        Holland, P. W., Laskey, K. B. and Leinhardt, S. (1983). Stochastic blockmodels: first
+        steps. Social Networks 5, 109-137.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    k = len(sizes)
+    expected = sum(
+        probs[i, j] * (sizes[i] * (sizes[i] - 1) / 2 if i == j else sizes[i] * sizes[j])
+        for i in range(k)
+        for j in range(i, k)
+    )
+    capacity = _capacity(expected)
+    src = np.empty(capacity, np.int32)
+    dst = np.empty(capacity, np.int32)
+    count = 0
+    for i in range(k):
+        for j in range(i, k):
+            before = count
+            src, dst, count = _gnp_pairs(
+                int(sizes[i]), int(sizes[j]), i == j, float(probs[i, j]), rng, src, dst, count
+            )
+            src[before:count] += starts[i]
+            dst[before:count] += starts[j]
+    return src[:count].copy(), dst[:count].copy()
+
+
+@numba.njit(cache=True)
+def _ring_distance(u: int, w: int, n: int) -> int:
+    """Steps from ``u`` forward around the ring of ``n`` to ``w``."""
+    d = w - u
+    return d + n if d < 0 else d
+
+
+@numba.njit(cache=True)
+def watts_strogatz(n: int, k: int, rewire: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Watts-Strogatz small world: a ring lattice whose ties are rewired at random.
+
+    As networkx's ``watts_strogatz_graph``: everyone is tied to the ``k // 2`` nearest on each
+    side; then, for each distance ``j = 1 .. k // 2`` and each person ``u`` in order, the tie
+    ``u -- u + j`` is, with probability ``rewire``, moved to ``u -- w`` for a uniformly drawn
+    ``w`` that is neither ``u`` nor already tied to ``u`` (skipped if ``u`` is tied to everyone).
+
+    Args:
+        n: People (``n > k``).
+        k: Lattice ties per person (odd ``k`` acts as ``k - 1``).
+        rewire: Probability that a lattice tie is rewired.
+        rng: A ``numpy.random.Generator``.
+
+    Returns:
+        ``(src, dst)`` int32 arrays of the ``n * (k // 2)`` ties.
+
+    References:
+        Watts, D. J. and Strogatz, S. H. (1998). Collective dynamics of 'small-world' networks.
+        Nature 393, 440-442.
+    """
+    half = k // 2
+    kept = np.ones((n, half + 1), np.bool_)  # kept[u, j]: lattice tie u -- u + j still there
+    degree = np.full(n, 2 * half, np.int64)
+    # ties made by rewiring, as a linked list per person (each tie in both lists)
+    head = np.full(n, -1, np.int64)
+    next_of = np.empty(64, np.int64)
+    other = np.empty(64, np.int32)
+    made = 0
+    for j in range(1, half + 1):
+        for u in range(n):
+            if rng.random() >= rewire:
+                continue
+            while True:
+                w = _pick(rng, n)
+                tied = w == u
+                if not tied:
+                    d = _ring_distance(u, w, n)
+                    if (d <= half and kept[u, d]) or (n - d <= half and kept[w, n - d]):
+                        tied = True
+                    else:
+                        link = head[u]
+                        while link >= 0:
+                            if other[link] == w:
+                                tied = True
+                                break
+                            link = next_of[link]
+                if not tied:
+                    break
+                if degree[u] >= n - 1:
+                    break
+            if tied:
+                continue  # u is tied to everyone: this tie stays where it is
+            v = (u + j) % n
+            kept[u, j] = False
+            degree[v] -= 1
+            degree[w] += 1
+            if made + 2 > len(other):
+                next_of = _grow(next_of, made + 2)
+                other = _grow(other, made + 2)
+            other[made] = w
+            next_of[made] = head[u]
+            head[u] = made
+            other[made + 1] = u
+            next_of[made + 1] = head[w]
+            head[w] = made + 1
+            made += 2
+    ties = n * half
+    src = np.empty(ties, np.int32)
+    dst = np.empty(ties, np.int32)
+    edge = 0
+    for u in range(n):
+        for j in range(1, half + 1):
+            if kept[u, j]:
+                src[edge] = u
+                dst[edge] = (u + j) % n
+                edge += 1
+    for link in range(0, made, 2):
+        src[edge] = other[link + 1]
+        dst[edge] = other[link]
+        edge += 1
+    return src, dst
+
+
+@numba.njit(cache=True)
+def powerlaw_cluster(n: int, m: int, triangle_p: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Holme-Kim growth: preferential attachment plus triangle closing (tunable clustering).
+
+    As networkx's ``powerlaw_cluster_graph``: growth starts from ``m`` people without ties.
+    Newcomer ``s`` draws ``m`` distinct candidates by preferential attachment and ties to the
+    first; each of its other ``m - 1`` ties, with probability ``triangle_p``, goes to a random
+    contact of the last candidate it tied to (closing a triangle) if one is not yet tied to
+    ``s``, and otherwise to the next candidate. A candidate already reached through a triangle
+    adds no second tie (so a few people end with fewer than ``m`` ties), yet counts as a tie end
+    in the attachment list, as in networkx.
+
+    The candidates are taken in the order they are drawn, so each attachment step is a fresh
+    preferential draw as in the paper. networkx keeps them in a ``set`` and takes them in hash
+    order, which favours the oldest people (person 0 first whenever it is a candidate): its
+    graphs have larger hubs and lower transitivity. With ``triangle_p = 0`` the two agree.
+
+    Args:
+        n: People (``n > m``).
+        m: Ties each newcomer makes (``m >= 1``).
+        triangle_p: Probability of a triangle-closing step.
+        rng: A ``numpy.random.Generator``.
+
+    Returns:
+        ``(src, dst)`` int32 arrays of the ties (at most ``m * (n - m)``).
+
+    References:
+        Holme, P. and Kim, B. J. (2002). Growing scale-free networks with tunable clustering.
+        Physical Review E 65, 026107.
+    """
+    most = m * (n - m)
+    src = np.empty(most, np.int32)
+    dst = np.empty(most, np.int32)
+    # Contacts of person v so far: contacts[start:start + degree] with room for `room`, where
+    # (start, degree, room) = lists[v]; a full list moves to the end of the pool with twice
+    # the room. A person who ends with d contacts has used at most m + 4d of the pool (pages
+    # never used cost no memory). Per-person fields sit together: one cache miss per person.
+    lists = np.zeros((n, 3), np.int64)
+    contacts = np.empty(m * n + 8 * most + 8, np.int32)
+    used = 0
+    # marks[v] = (newcomer who last drew v as a candidate, newcomer who last tied to v)
+    marks = np.full((n, 2), -1, np.int32)
+    repeated = np.empty(m + 2 * most, np.int32)
+    for i in range(m):
+        repeated[i] = i
+    length = m
+    candidates = np.empty(m, np.int32)
+    edge = 0
+    for source in range(m, n):
+        lists[source, 0] = used
+        lists[source, 2] = m
+        used += m
+        marks[source, 1] = source  # never a triangle partner of itself
+        found = 0
+        while found < m:
+            v = repeated[_pick(rng, length)]
+            if marks[v, 0] != source:
+                marks[v, 0] = source
+                candidates[found] = v
+                found += 1
+        next_candidate = 0
+        target = -1
+        for count in range(m):
+            if count > 0 and rng.random() < triangle_p:
+                w = _open_contact(target, source, marks, contacts, lists, m, rng)
+                if w >= 0:
+                    src[edge] = source
+                    dst[edge] = w
+                    edge += 1
+                    used = _add_contact(source, w, contacts, lists, used)
+                    used = _add_contact(w, source, contacts, lists, used)
+                    marks[w, 1] = source
+                    repeated[length] = w
+                    length += 1
+                    continue
+            target = candidates[next_candidate]
+            next_candidate += 1
+            if marks[target, 1] != source:
+                src[edge] = source
+                dst[edge] = target
+                edge += 1
+                used = _add_contact(source, target, contacts, lists, used)
+                used = _add_contact(target, source, contacts, lists, used)
+                marks[target, 1] = source
+            repeated[length] = target
+            length += 1
+        for _ in range(m):
+            repeated[length] = source
+            length += 1
+    return src[:edge].copy(), dst[:edge].copy()
+
+
+@numba.njit(cache=True)
+def _open_contact(target, source, marks, contacts, lists, m, rng) -> int:
+    """A uniformly drawn contact of ``target`` not yet tied to ``source``, or -1 if none.
+
+    At most ``m`` of the contacts (``source`` and those it tied to) are ruled out, so a few
+    uniform draws almost always find one (each accepted draw is uniform over the open
+    contacts); only if they all miss are the open contacts counted and one drawn among them.
+    """
+    first = lists[target, 0]
+    count = lists[target, 1]
+    for _ in range(4 * m + 4):
+        w = contacts[first + _pick(rng, count)]
+        if marks[w, 1] != source:
+            return w
+    open_count = 0
+    for i in range(first, first + count):
+        if marks[contacts[i], 1] != source:
+            open_count += 1
+    if open_count == 0:
+        return -1
+    chosen = _pick(rng, open_count)
+    for i in range(first, first + count):
+        if marks[contacts[i], 1] != source:
+            if chosen == 0:
+                return contacts[i]
+            chosen -= 1
+    return -1
+
+
+@numba.njit(cache=True)
+def _add_contact(v, w, contacts, lists, used) -> int:
+    """Append ``w`` to ``v``'s contacts, moving the list if full; returns the pool's new end."""
+    start = lists[v, 0]
+    degree = lists[v, 1]
+    if degree == lists[v, 2]:
+        room = max(2 * degree, 4)
+        contacts[used : used + degree] = contacts[start : start + degree]
+        start = used
+        lists[v, 0] = start
+        lists[v, 2] = room
+        used += room
+    contacts[start + degree] = w
+    lists[v, 1] = degree + 1
+    return used
+
+
+@numba.njit(cache=True)
+def csr_from_arcs(
+    n: int, src: np.ndarray, dst: np.ndarray, both_ways: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Compressed sparse rows of the arcs ``src[i] -> dst[i]``, each row sorted.
+
+    With ``both_ways`` every tie also gives the arc ``dst[i] -> src[i]``; arc ``i + len(src)``
+    stands for it in ``order``. One counting sort by source puts the arcs in rows; each row is
+    then sorted on its own (the generators emit ties in nearly sorted order, so this is close
+    to linear time).
+
+    Returns:
+        ``(indptr, indices, order)``: ``int64[n + 1]`` row offsets, ``int32`` targets, and the
+        ``int64`` arc number of each entry (to carry tie weights along).
+    """
+    ties = len(src)
+    arcs = 2 * ties if both_ways else ties
+    indptr = np.zeros(n + 1, np.int64)
+    for i in range(ties):
+        indptr[src[i] + 1] += 1
+        if both_ways:
+            indptr[dst[i] + 1] += 1
+    for v in range(n):
+        indptr[v + 1] += indptr[v]
+    fill = indptr[:-1].copy()
+    indices = np.empty(arcs, np.int32)
+    order = np.empty(arcs, np.int64)
+    for i in range(ties):
+        u = src[i]
+        v = dst[i]
+        indices[fill[u]] = v
+        order[fill[u]] = i
+        fill[u] += 1
+        if both_ways:
+            indices[fill[v]] = u
+            order[fill[v]] = i + ties
+            fill[v] += 1
+    for u in range(n):
+        _sort_row(indices, order, indptr[u], indptr[u + 1])
+    return indptr, indices, order
+
+
+@numba.njit(cache=True)
+def _sort_row(indices: np.ndarray, order: np.ndarray, lo: int, hi: int) -> None:
+    """Sort ``indices[lo:hi]`` and carry ``order`` along (stable)."""
+    if hi - lo <= 32:
+        for i in range(lo + 1, hi):
+            v = indices[i]
+            a = order[i]
+            j = i - 1
+            while j >= lo and indices[j] > v:
+                indices[j + 1] = indices[j]
+                order[j + 1] = order[j]
+                j -= 1
+            indices[j + 1] = v
+            order[j + 1] = a
+        return
+    for i in range(lo + 1, hi):
+        if indices[i] < indices[i - 1]:
+            break
+    else:
+        return
+    row = indices[lo:hi]
+    rank = np.argsort(row, kind="mergesort")
+    indices[lo:hi] = row[rank]
+    order[lo:hi] = order[lo:hi][rank]
