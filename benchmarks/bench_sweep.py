@@ -65,7 +65,6 @@ def local_cluster(workers: int):
         host="127.0.0.1",
         dashboard_address=":0",
         silence_logs=logging.ERROR,
-        env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
     )
 
 

@@ -352,7 +352,6 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         dashboard_address=":0",
         scheduler_kwargs={"dashboard": False},
         silence_logs=logging.ERROR,
-        env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
     )
     with cluster, Client(cluster) as client:
         yield client
