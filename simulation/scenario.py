@@ -23,6 +23,8 @@ from pydantic import (
     Field,
     Tag,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -261,25 +263,137 @@ class Diffusion(_Table):
         return self
 
 
-SEED_STRATEGIES = ("nodes", "random", "degree", "pagerank", "kcore", "degree_discount")
+SEED_STRATEGIES = (
+    "nodes",
+    "random",
+    "degree",
+    "pagerank",
+    "kcore",
+    "betweenness",
+    "degree_discount",
+    "celf",
+    "imm",
+)
 
 
 class Seeding(_Table):
     """Who posts the content first (the seeds, e.g. influencers the brand pays)."""
 
-    strategy: Literal["nodes", "random", "degree", "pagerank", "kcore", "degree_discount"] = Field(
-        "random", description="How seeds are chosen: " + ", ".join(SEED_STRATEGIES) + "."
+    strategy: Literal[
+        "nodes",
+        "random",
+        "degree",
+        "pagerank",
+        "kcore",
+        "betweenness",
+        "degree_discount",
+        "celf",
+        "imm",
+    ] = Field(
+        "random",
+        description="How seeds are chosen: `nodes` (listed), `random`, the most central "
+        "(`degree`, `pagerank`, `kcore`, `betweenness`), or influence maximisation "
+        "(`degree_discount`: Chen et al. 2009; `celf`: lazy greedy on simulated spread, "
+        "Leskovec et al. 2007; `imm`: reverse-reachable sets, Tang et al. 2015).",
     )
-    budget: int = Field(10, ge=0, description="Number of seeds (ignored by `nodes`).")
+    budget: int = Field(
+        10, ge=0, description="Number of seeds (ignored by `nodes`, and when `money` is given)."
+    )
+    fee_fixed: float = Field(
+        0.0,
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Fee every seed is paid, whatever their followers (money units).",
+    )
+    fee_per_follower: float = Field(
+        0.0,
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Fee per follower: a seed's fee is fee_fixed + fee_per_follower x followers.",
+    )
+    money: float | None = Field(
+        None,
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Money for seeding fees, instead of a number of seeds: the strategy picks "
+        "people whose fees add up to at most this (by its score, or score per unit of fee, "
+        "whichever plan spreads further). `random` draws people until no one else fits, once "
+        "per scenario seed.",
+    )
+    min_followers: int | None = Field(
+        None,
+        ge=0,
+        description="Only people with at least this many followers can be seeds "
+        "(e.g. 1000 for micro-influencers).",
+    )
+    max_followers: int | None = Field(
+        None,
+        ge=0,
+        description="Only people with at most this many followers can be seeds "
+        "(e.g. 10000 for micro-influencers).",
+    )
     nodes: list[str | int] = Field(
         default_factory=list, description="`nodes` strategy: the seeds' labels."
     )
     segment: str | None = Field(None, description="Choose seeds only within this segment.")
     propagation: Probability | None = Field(
         None,
-        description="degree_discount: the tie probability p it assumes; "
-        "defaults to visibility x appeal x stickiness.",
+        description="Tie probability p that `imm` and `degree_discount` assume (and `celf` "
+        "simulates, under rule `cascade`); default per tie: visibility x appeal x affinity of "
+        "the receiver's segment x stickiness.",
     )
+    mc_runs: int = Field(
+        100,
+        ge=1,
+        le=100_000,
+        description="Replicates per spread estimate: `celf`'s marginal gains, and the "
+        "comparison of the two plans a `money` budget gives.",
+    )
+    epsilon: float = Field(
+        0.5,
+        gt=0.0,
+        lt=1.0,
+        description="`imm`: approximation slack; its seeds reach at least (1 - 1/e - epsilon) "
+        "of the best possible spread. Smaller is closer and slower (time ~ 1 / epsilon^2).",
+    )
+    confidence: float = Field(
+        1.0,
+        gt=0.0,
+        le=100.0,
+        allow_inf_nan=False,
+        description="`imm`: the exponent l of its guarantee, which holds with probability at "
+        "least 1 - n^-l for n people.",
+    )
+    pivots: int | None = Field(
+        None,
+        ge=1,
+        description="`betweenness`: people sampled as path sources (Brandes & Pich 2007); "
+        "default: everyone up to 1,000 people, else 100.",
+    )
+
+    @field_validator("money")
+    @classmethod
+    def _money_needs_fees(cls, money: float | None, info: ValidationInfo) -> float | None:
+        fees = (info.data.get("fee_fixed"), info.data.get("fee_per_follower"))
+        # A fee that failed its own check is reported there, not again here.
+        if money is not None and fees == (0.0, 0.0):
+            raise ValueError(
+                f"money = {money:g} needs fees: set fee_fixed and/or fee_per_follower "
+                "(a seed's fee = fee_fixed + fee_per_follower x followers)"
+            )
+        return money
+
+    @field_validator("max_followers")
+    @classmethod
+    def _tier_ordered(cls, most: int | None, info: ValidationInfo) -> int | None:
+        least = info.data.get("min_followers")
+        if most is not None and least is not None and least > most:
+            raise ValueError(f"max_followers = {most} is below min_followers = {least}")
+        return most
+
+    def fee(self, followers: Any) -> Any:
+        """The fee of a seed with this many followers (a number or an array of them)."""
+        return self.fee_fixed + self.fee_per_follower * followers
 
 
 class Segment(_Table):
