@@ -1,11 +1,12 @@
 """Replicates per second of a pure cascade: the project's kernel against its peers.
 
 The workload (issue "Simulation core" and "Performance"): an independent cascade on a
-Barabasi-Albert graph (n = 100,000, m = 5, networkx's generator, seed 1), tie probability
-p = 0.1, the same 50 seeds drawn at random once; one replicate = one cascade; the output counted
-is the number of sharers. Every implementation runs in a child process of this session, on the
-same graph and seeds, one after another, so their numbers are comparable; each child reports
-its replicates per second, its mean cascade size (they must agree) and its peak memory.
+Barabasi-Albert graph (n = 100,000, m = 5, the project's generator, seed 1; the peers get it as
+a networkx graph), tie probability p = 0.1, the same 50 seeds drawn at random once; one
+replicate = one cascade; the output counted is the number of sharers. Every implementation runs
+in a child process of this session, on the same graph and seeds, one after another, so their
+numbers are comparable; each child reports its replicates per second, its mean cascade size
+(they must agree) and its peak memory.
 
     python benchmarks/bench_kernel.py                  # all peers
     python benchmarks/bench_kernel.py --quick          # fewer replicates, no slow peers
@@ -45,15 +46,11 @@ REPLICATES = {
 }
 
 
-def _graph_and_seeds():
-    import networkx as nx
-
-    graph = nx.barabasi_albert_graph(N, M, seed=GRAPH_SEED)
-    seeds = np.random.default_rng(7).choice(N, SEEDS, replace=False).tolist()
-    return graph, seeds
+def _seeds() -> list[int]:
+    return np.random.default_rng(7).choice(N, SEEDS, replace=False).tolist()
 
 
-def _scenario(seeds, metrics_all: bool):
+def _scenario(seeds):
     from simulation.scenario import parse_scenario
 
     return parse_scenario(
@@ -69,13 +66,13 @@ def _scenario(seeds, metrics_all: bool):
 
 def measure(peer: str, replicates: int) -> dict:
     """Run one implementation in this process and return its measurements."""
-    graph, seeds = _graph_and_seeds()
+    seeds = _seeds()
+    scenario = _scenario(seeds)
     if peer.startswith("kernel"):
         import numba
 
         from simulation.engine import prepare, simulate
 
-        scenario = _scenario(seeds, metrics_all=peer == "kernel-funnel")
         prepared = prepare(scenario)
         workers = 1 if peer == "kernel-1-thread" else None
         if workers:
@@ -91,6 +88,9 @@ def measure(peer: str, replicates: int) -> dict:
     else:
         import peers
 
+        from simulation.network import build_graph
+
+        graph = build_graph(scenario).to_networkx()  # the very graph the kernel runs on
         implementation = peers.all_peers()[peer]
         implementation.prepare(graph, P)
         implementation.run(seeds, 1, 0)  # warm up
@@ -107,6 +107,40 @@ def measure(peer: str, replicates: int) -> dict:
         "se": float(sizes.std(ddof=1) / np.sqrt(len(sizes))) if len(sizes) > 1 else 0.0,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def run_child(peer: str, replicates: int) -> dict | None:
+    """Measure one implementation in a fresh child process; ``None`` if it failed."""
+    child = subprocess.run(
+        [sys.executable, __file__, "--child", peer, "--replicates", str(replicates)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(HERE.parent)},
+        check=False,
+    )
+    if child.returncode != 0:
+        print(f"  {peer} failed: {child.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def table(rows: list[dict]) -> str:
+    """The measurements as a plain-text table, with each one's ratio to ``kernel``."""
+    base = next((r["per_second"] for r in rows if r["peer"] == "kernel"), None)
+    header = ("implementation", "replicates/s", "kernel is x faster", "mean size", "peak MiB")
+    lines = [
+        f"Pure cascade, Barabasi-Albert n={N:,} m={M}, p={P}, {SEEDS} seeds, "
+        f"{os.cpu_count()} cores",
+        f"{header[0]:<16}{header[1]:>14}{header[2]:>20}{header[3]:>16}{header[4]:>10}",
+    ]
+    for row in rows:
+        ratio = f"{base / row['per_second']:.2f}" if base else "-"
+        size = f"{row['mean']:,.0f} ± {row['se']:.0f}"
+        lines.append(
+            f"{row['peer']:<16}{row['per_second']:>14.2f}{ratio:>20}{size:>16}"
+            f"{row['peak_mib']:>10.0f}"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -134,32 +168,10 @@ def main(argv: list[str] | None = None) -> None:
         replicates = REPLICATES[peer] // (5 if args.quick and peer.startswith("kernel") else 1)
         replicates = max(replicates, 2)
         print(f"running {peer} ({replicates} replicates) ...", file=sys.stderr, flush=True)
-        child = subprocess.run(
-            [sys.executable, __file__, "--child", peer, "--replicates", str(replicates)],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(HERE.parent)},
-            check=False,
-        )
-        if child.returncode != 0:
-            print(f"  {peer} failed: {child.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-            continue
-        rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
-    if args.json:
-        print(json.dumps(rows, indent=1))
-        return
-    base = next((r["per_second"] for r in rows if r["peer"] == "kernel"), None)
-    print(
-        f"Pure cascade, Barabasi-Albert n={N:,} m={M}, p={P}, {SEEDS} seeds, {os.cpu_count()} cores"
-    )
-    header = ("implementation", "replicates/s", "kernel is x faster", "mean size", "peak MiB")
-    print(f"{header[0]:<16}{header[1]:>14}{header[2]:>20}{header[3]:>16}{header[4]:>10}")
-    for row in rows:
-        ratio = f"{base / row['per_second']:.2f}" if base else "-"
-        size = f"{row['mean']:,.0f} ± {row['se']:.0f}"
-        print(
-            f"{row['peer']:<16}{row['per_second']:>14.2f}{ratio:>20}{size:>16}{row['peak_mib']:>10.0f}"
-        )
+        row = run_child(peer, replicates)
+        if row:
+            rows.append(row)
+    print(json.dumps(rows, indent=1) if args.json else table(rows))
 
 
 if __name__ == "__main__":
