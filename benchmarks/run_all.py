@@ -4,6 +4,7 @@
     python benchmarks/run_all.py --quick         # fewer replicates, no Mesa/NDlib, no sweep
     python benchmarks/run_all.py --json          # one JSON document instead of the tables
     python benchmarks/run_all.py --save          # also write benchmarks/results/<date>.json
+    python benchmarks/run_all.py --compare benchmarks/results/2026-11-27-1500.json
 
 Runs, each measurement in a fresh child process (so peak memory is its own):
 
@@ -197,12 +198,21 @@ def markdown(report: dict) -> str:
         f"{machine['load_before']:.1f} before, {machine['load_after']:.1f} after; "
         f"best of {report['repeat']}.",
         "",
-        "| goal | target | measured | met |",
-        "| --- | --- | --- | --- |",
     ]
+    before = {row["goal"]: row for row in (report.get("before") or {}).get("goals", [])}
+    if before:
+        out += [
+            f"| goal | target | measured | met | before ({report['before']['date']}) |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+    else:
+        out += ["| goal | target | measured | met |", "| --- | --- | --- | --- |"]
     for row in report["goals"]:
         met = {True: "yes", False: "**no**", None: "-"}[row["met"]]
-        out.append(f"| {row['goal']} | {row['target']} | {row['measured']} | {met} |")
+        line = f"| {row['goal']} | {row['target']} | {row['measured']} | {met} |"
+        if before:
+            line += f" {before[row['goal']]['measured'] if row['goal'] in before else '-'} |"
+        out.append(line)
     if report["peers"]:
         base = next((r["per_second"] for r in report["peers"] if r["peer"] == "kernel"), None)
         out += [
@@ -277,6 +287,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--save", action="store_true", help="also write benchmarks/results/<date>.json"
     )
+    parser.add_argument(
+        "--compare", type=Path, help="a saved JSON report: show its numbers beside the goals"
+    )
     args = parser.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",")}
     repeat = 1 if args.quick else max(args.repeat, 1)
@@ -296,13 +309,14 @@ def main(argv: list[str] | None = None) -> None:
         "scale": scale,
         "sweep": sweep,
     }
+    before = json.loads(args.compare.read_text(encoding="utf-8")) if args.compare else None
     if args.save:
         folder = HERE / "results"
         folder.mkdir(exist_ok=True)
         path = folder / f"{started:%Y-%m-%d-%H%M}.json"
         path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
         print(f"saved {path.relative_to(HERE.parent)}", file=sys.stderr)
-    print(json.dumps(report, indent=1) if args.json else markdown(report))
+    print(json.dumps(report, indent=1) if args.json else markdown({**report, "before": before}))
 
 
 if __name__ == "__main__":
