@@ -25,6 +25,8 @@ from simulation.scenario import Scenario, StochasticBlock
 __all__ = ["IntegerLabels", "SocialGraph", "build_graph", "read_edge_list"]
 
 _MAX_EDGE_LIST_BYTES = 2 * 1024**3
+# Generated graphs cost about 50 bytes of memory per tie while being built: 5 GB at this cap.
+_MAX_TIES = 100_000_000
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
 
@@ -245,6 +247,7 @@ def build_graph(scenario: Scenario) -> SocialGraph:
         n = len(labels)
         directed = spec.directed
     elif isinstance(spec, StochasticBlock):
+        _check_ties(spec, scenario.source)
         sizes = segment_sizes(spec.n, shares)
         src, dst = _stochastic_block(sizes, spec.mean_degree, spec.homophily, seed, warnings)
         n = spec.n
@@ -253,6 +256,7 @@ def build_graph(scenario: Scenario) -> SocialGraph:
         n = spec.n
         src, dst = _simple_arcs(spec.kind, n)
     elif spec.kind in _GENERATED:
+        _check_ties(spec, scenario.source)
         n = spec.n
         src, dst = _generate(spec, seed)
     else:
@@ -302,6 +306,26 @@ def _simple_arcs(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 _GENERATED = ("erdos_renyi", "barabasi_albert", "watts_strogatz", "powerlaw_cluster")
+
+
+def _check_ties(spec, source: str | None) -> None:
+    """Refuse a generated graph with more ties than can be built in memory.
+
+    Raises:
+        ScenarioError: naming the keys that set the number of ties.
+    """
+    if spec.kind in ("erdos_renyi", "stochastic_block"):
+        ties, keys = spec.n * spec.mean_degree / 2, "n x mean_degree / 2"
+    elif spec.kind == "watts_strogatz":
+        ties, keys = spec.n * (spec.k // 2), "n x k / 2"
+    else:
+        ties, keys = spec.m * (spec.n - spec.m), "m x (n - m)"
+    if ties > _MAX_TIES:
+        raise ScenarioError.single(
+            f"asks for about {ties:,.0f} ties ({keys}); at most {_MAX_TIES:,} can be built",
+            key="network",
+            source=source,
+        )
 
 
 def _generate(spec, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -379,6 +379,23 @@ def test_scenario_rejects_as_many_ties_as_people():
             make_scenario(network)
 
 
+@pytest.mark.parametrize(
+    "network",
+    [
+        {"kind": "erdos_renyi", "n": 1_000_000, "mean_degree": 500_000},
+        {"kind": "barabasi_albert", "n": 50_000_000, "m": 10},
+        {"kind": "watts_strogatz", "n": 40_000_000, "k": 6, "rewire": 0.1},
+        {"kind": "powerlaw_cluster", "n": 30_000_000, "m": 4, "triangle_p": 0.1},
+        {"kind": "stochastic_block", "n": 200_000, "mean_degree": 1001.0, "homophily": 0.5},
+    ],
+    ids=lambda network: network["kind"],
+)
+def test_a_graph_too_large_to_build_is_a_scenario_error(network):
+    with pytest.raises(ScenarioError, match="ties") as error:
+        build_graph(make_scenario(network))
+    assert error.value.problems[0].key == "network"
+
+
 # --------------------------------------------------------------------------- CSR
 
 
