@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sweep_helpers import (
     SLOW_SCENARIO,
@@ -110,7 +110,8 @@ def slow_reference(cluster, slow, tmp_path_factory) -> pd.DataFrame:
 # --------------------------------------------------------------------------- tasks
 
 
-@given(points=st.integers(1, 40), runs=st.integers(1, 5000), workers=st.integers(1, 64))
+@settings(deadline=None, max_examples=60)
+@given(points=st.integers(1, 30), runs=st.integers(1, 3000), workers=st.integers(1, 64))
 def test_default_tasks_cover_every_replicate_once_and_feed_every_worker(points, runs, workers):
     design = SimpleNamespace(points=[SimpleNamespace(index=i) for i in range(points)], runs=runs)
     task_runs = default_task_runs(points, runs, workers)
