@@ -1,8 +1,10 @@
-"""Mesa agents: a :class:`Consumer` for every person and a :class:`Brand` that runs the campaign.
+"""Mesa agents: a :class:`Consumer` for every person and a :class:`Brand` per brand.
 
 Agents are views onto the kernel's arrays: a consumer's state is read from the replicate's
 working state when asked, so stepping a 100,000-person model costs one kernel step, not a Python
-loop over agents.
+loop over agents. A brand acts through kernel functions over those arrays: it posts its calendar
+(:func:`~simulation.kernel.publish`), buys ads (:func:`~simulation.kernel.advertise`) and answers
+complaints (:func:`~simulation.kernel.respond`), the very calls of the Monte Carlo loop.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = ["STATES", "Brand", "Consumer"]
 
-# A person's state, from the least to the most involved.
-STATES = ("unaware", "seen", "engaged", "shared", "converted")
+# A person's state, from the least to the most involved; "negative": saw the crisis (and was not
+# won back), without having shared or bought.
+STATES = ("unaware", "seen", "engaged", "shared", "converted", "negative")
 
 
 class Consumer(mesa.Agent):
@@ -50,20 +53,35 @@ class Consumer(mesa.Agent):
 
     @property
     def flags(self) -> int:
-        """The kernel's flags for this person in the current replicate (0 = untouched)."""
-        state = self.model.state
-        if state.stamp[self.person] != state.cursor[kernel.C_EPOCH]:
-            return 0
-        return int(state.flags[self.person])
+        """The kernel's flags for this person across the brand's posts (0 = untouched)."""
+        model = self.model
+        market = model.market
+        epoch = market.clock[kernel.K_EPOCH]
+        flags = 0
+        for p in model._brand_posts(0):
+            if market.stamp[p, self.person] == epoch:
+                flags |= int(market.flags[p, self.person])
+        return flags
+
+    @property
+    def negative(self) -> bool:
+        """Whether this person saw the crisis and was not won back."""
+        market = self.model.market
+        crisis = int(self.model.campaign.crisis[kernel.CR_POST])
+        if crisis < 0 or market.stamp[crisis, self.person] != market.clock[kernel.K_EPOCH]:
+            return False
+        return (int(market.flags[crisis, self.person]) & kernel.NEGATIVE_MASK) == kernel.SEEN
 
     @property
     def state(self) -> str:
-        """The furthest state reached: unaware, seen, engaged, shared or converted."""
+        """The furthest state reached (see :data:`STATES`)."""
         flags = self.flags
         if flags & kernel.CONVERTED:
             return "converted"
         if flags & kernel.SHARED:
             return "shared"
+        if self.negative:
+            return "negative"
         if flags & kernel.ENGAGED:
             return "engaged"
         if flags & kernel.SEEN:
@@ -85,33 +103,49 @@ class Consumer(mesa.Agent):
 
 
 class Brand(mesa.Agent):
-    """The brand behind the campaign: it chooses the seeds and launches the content.
+    """A brand: each step it posts its calendar, buys its ads and answers complaints.
 
     Attributes:
-        name: The brand's name (the scenario's name by default).
-        seeds: The consumers it seeded in this replicate.
+        name: The brand's name (the scenario's ``brand``, or a competitor's ``name``).
+        index: The brand's row in the kernel's arrays (0: the scenario's brand).
     """
 
     model: WordOfMouthModel
 
-    def __init__(self, model: WordOfMouthModel, name: str) -> None:
+    def __init__(self, model: WordOfMouthModel, name: str, index: int = 0) -> None:
         super().__init__(model)
         self.name = name
-        self.seeds: list[Consumer] = []
+        self.index = index
 
-    def launch(self) -> None:
-        """Seed the content (step 0): the seeds post it, by the scenario's strategy."""
+    @property
+    def seeds(self) -> list[Consumer]:
+        """The consumers who post the brand's content in this replicate (its seed set)."""
         model = self.model
-        prepared = model.prepared
-        kernel.begin_replicate(
-            prepared.arrays,
-            model.params,
-            model.state,
-            prepared.plan.fixed,
-            prepared.plan.pool,
-            prepared.plan.random_budget,
-            model.seed_value,
-            model.run_index,
+        campaign, market = model.campaign, model.market
+        s = self.index  # the first seed sets are the brands' own, in brand order
+        slot = campaign.seed_sets[s, kernel.S_SLOT]
+        people = market.seeds[slot : slot + market.seed_count[s]]
+        return [model.consumers[int(v)] for v in people]
+
+    def act(self, t: int) -> None:
+        """Step t: post, advertise, respond (the order of the Monte Carlo loop)."""
+        self.post(t)
+        self.advertise(t)
+        self.respond(t)
+
+    def post(self, t: int) -> None:
+        """Publish the posts the calendar has for step t (their seeds share them)."""
+        model = self.model
+        kernel.publish(model.prepared.arrays, model.campaign, model.market, self.index, t)
+
+    def advertise(self, t: int) -> None:
+        """Show the paid impressions the brand's ads buy at step t."""
+        model = self.model
+        kernel.advertise(
+            model.prepared.arrays, model.params, model.campaign, model.market, self.index, t
         )
-        sharers = int(model.state.counters[kernel.SHARERS])
-        self.seeds = [model.consumers[int(v)] for v in model.state.order[:sharers]]
+
+    def respond(self, t: int) -> None:
+        """Answer the crisis's complaints due at step t, if the crisis is about this brand."""
+        model = self.model
+        kernel.respond(model.campaign, model.market, self.index, t)

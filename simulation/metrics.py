@@ -3,7 +3,11 @@
 Metric names are the public vocabulary of the CLI's JSON, the sweep's Parquet columns and the
 app. Each metric declares the work it needs (``cascade``: who shares; ``funnel``: every exposure
 and interaction; ``tree``: the cascade trees), so ``--metrics`` can skip the rest.
-Per-segment metrics are named ``metric[segment]``.
+
+Plain names are about the scenario's brand (all its posts). Qualified names:
+``metric[segment]`` within a segment; ``metric[post:name]`` for one post of a content calendar
+(when the scenario has ``[[posts]]``); ``metric[brand:name]`` for one brand (when it has
+``[[competitors]]``). Crisis metrics exist when the scenario has a ``[crisis]``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from scipy.special import stdtrit
 from simulation.errors import Problem, ScenarioError
 from simulation.scenario import _did_you_mean
 
-__all__ = ["METRICS", "Metric", "resolve_metrics", "summarize"]
+__all__ = ["METRICS", "Metric", "describe", "needs", "resolve_metrics", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -28,28 +32,64 @@ class Metric:
     meaning: str
     needs: str  # "cascade", "funnel" or "tree"
     timeline: bool = False  # has a per-step cumulative timeline
+    scope: str = "always"  # "always", "competition" (with competitors) or "crisis"
+    per: tuple[str, ...] = ()  # qualified forms: "post" (metric[post:x]), "brand" (metric[brand:x])
 
+
+PB = ("post", "brand")  # metrics that exist per post and per brand
 
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric(
-            "sharers", "distinct people who shared the content, seeds included", "cascade", True
+            "sharers",
+            "distinct people who shared the content, seeds included",
+            "cascade",
+            True,
+            per=PB,
         ),
-        Metric("reach", "distinct people who saw it at least once, seeds included", "funnel", True),
-        Metric("impressions", "times it was seen, every exposure counted", "funnel", True),
-        Metric("engagements", "likes and comments, each counted when it happens", "funnel", True),
-        Metric("likes", "engagements that were likes", "funnel", True),
-        Metric("comments", "engagements that were comments", "funnel", True),
-        Metric("shares", "shares by people who were not seeds (earned shares)", "cascade", True),
         Metric(
-            "clicks", "click-throughs to the brand's site (referrals from shares)", "funnel", True
+            "reach",
+            "distinct people who saw it at least once, seeds included",
+            "funnel",
+            True,
+            per=PB,
         ),
-        Metric("conversions", "purchases that followed a click (once per person)", "funnel", True),
+        Metric("impressions", "times it was seen, every exposure counted", "funnel", True, per=PB),
+        Metric(
+            "engagements",
+            "likes and comments, each counted when it happens",
+            "funnel",
+            True,
+            per=PB,
+        ),
+        Metric("likes", "engagements that were likes", "funnel", True, per=PB),
+        Metric("comments", "engagements that were comments", "funnel", True, per=PB),
+        Metric(
+            "shares",
+            "shares by people who were not seeds (earned shares)",
+            "cascade",
+            True,
+            per=PB,
+        ),
+        Metric(
+            "clicks",
+            "click-throughs to the brand's site (referrals from shares and ads)",
+            "funnel",
+            True,
+            per=PB,
+        ),
+        Metric(
+            "conversions",
+            "purchases that followed a click (once per person and post)",
+            "funnel",
+            True,
+            per=PB,
+        ),
         Metric("engagement_rate", "engagements per impression (0 when nothing was seen)", "funnel"),
         Metric(
             "amplification",
-            "earned shares per seed: how far word of mouth multiplied the first posts",
+            "earned shares per seed post: how far word of mouth multiplied the first posts",
             "cascade",
         ),
         Metric(
@@ -65,6 +105,130 @@ METRICS: dict[str, Metric] = {
             "cascade",
         ),
         Metric("steps", "steps until nothing could change any more (or the step limit)", "cascade"),
+        Metric("paid_impressions", "impressions bought with ads", "funnel", True, per=PB),
+        Metric("paid_reach", "distinct people who saw an ad", "funnel", True, per=PB),
+        Metric(
+            "paid_conversions",
+            "conversions that followed a click on an ad",
+            "funnel",
+            True,
+            per=PB,
+        ),
+        Metric(
+            "earned_impressions",
+            "impressions through people's shares (all but the paid ones)",
+            "funnel",
+            True,
+            per=PB,
+        ),
+        Metric(
+            "earned_reach", "distinct people who saw it through a share", "funnel", True, per=PB
+        ),
+        Metric(
+            "earned_conversions",
+            "conversions that followed a click on a share (all but the paid ones)",
+            "funnel",
+            True,
+            per=PB,
+        ),
+        Metric(
+            "engaged_people",
+            "distinct people who liked or commented at least once",
+            "funnel",
+            True,
+            per=PB,
+        ),
+        Metric(
+            "mentions",
+            "posts and comments about the brand: every share of its posts (the seeds' included) "
+            "plus every comment",
+            "funnel",
+            True,
+            per=PB,
+        ),
+        Metric(
+            "share_of_voice",
+            "the brand's mentions / every brand's mentions (the crisis not counted); "
+            "timeline: pooled over replicates; none when nobody mentioned any brand",
+            "funnel",
+            True,
+            scope="competition",
+            per=("brand",),
+        ),
+        Metric(
+            "ad_spend",
+            "money spent on ads (spend_per_step x steps each ad ran)",
+            "cascade",
+            per=("brand",),
+        ),
+        Metric(
+            "seeding_cost",
+            "seeding fees, paid for every post a seed publishes (expected fees for random seeds)",
+            "cascade",
+            per=("brand",),
+        ),
+        Metric("cost", "seeding_cost + ad_spend", "cascade", per=("brand",)),
+        Metric("revenue", "conversions x value per conversion", "funnel", per=("brand",)),
+        Metric(
+            "roi",
+            "return on investment, (revenue - cost) / cost; none when cost is 0",
+            "funnel",
+            per=("brand",),
+        ),
+        Metric(
+            "earned_media_value",
+            "earned impressions priced at the CPM: what they would have cost as ads",
+            "funnel",
+            per=("brand",),
+        ),
+        Metric(
+            "negative_reach",
+            "distinct people who saw the crisis content, its first posters included",
+            "cascade",
+            True,
+            scope="crisis",
+        ),
+        Metric(
+            "negative_impressions",
+            "times the crisis content was seen",
+            "cascade",
+            True,
+            scope="crisis",
+        ),
+        Metric(
+            "negative_sharers",
+            "complaints: distinct people who posted the crisis content, its first posters included",
+            "cascade",
+            True,
+            scope="crisis",
+        ),
+        Metric("responses", "complaints the brand answered", "cascade", True, scope="crisis"),
+        Metric(
+            "response_rate",
+            "responses / complaints (complaints not yet due at the end are unanswered)",
+            "cascade",
+            scope="crisis",
+        ),
+        Metric(
+            "mean_response_time",
+            "mean steps from a complaint to its answer; none when nothing was answered",
+            "cascade",
+            scope="crisis",
+        ),
+        Metric(
+            "neutralized",
+            "answered complainers won back (the crisis's impact on them removed)",
+            "cascade",
+            True,
+            scope="crisis",
+        ),
+        Metric(
+            "net_sentiment",
+            "(P - N) / (P + N), P = people who engaged with the brand the crisis is about, "
+            "N = people who saw the crisis and were not won back; 0 when both are 0",
+            "funnel",
+            scope="crisis",
+        ),
     )
 }
 
@@ -77,39 +241,85 @@ SEGMENT_METRICS = {
 
 
 def resolve_metrics(
-    requested: list[str] | None, segment_names: list[str], *, source: str = "--metrics"
+    requested: list[str] | None,
+    segment_names: list[str],
+    *,
+    source: str = "--metrics",
+    posts: list[str] | tuple[str, ...] = (),
+    brands: list[str] | tuple[str, ...] = (),
+    crisis: bool = False,
 ) -> list[str]:
     """Check requested metric names (all metrics when ``None``); return them in a fixed order.
+
+    Args:
+        requested: Metric names, or ``None`` for every metric the scenario has.
+        segment_names: The scenario's segments (``metric[segment]`` when there are some).
+        source: Where the names came from, for messages.
+        posts: Post names of a content calendar (``metric[post:name]``), if any.
+        brands: Brand names when there are competitors (``metric[brand:name]``), if any.
+        crisis: Whether the scenario has a crisis (its metrics exist).
 
     Raises:
         ScenarioError: an unknown metric name, with a did-you-mean.
     """
     segmented = len(segment_names) > 1 or segment_names != ["everyone"]
-    available = list(METRICS)
+    competition = len(brands) > 1
+    scopes = {"always", *(["competition"] if competition else []), *(["crisis"] if crisis else [])}
+    available = [m.name for m in METRICS.values() if m.scope in scopes]
     if segmented:
         available += [f"{m}[{s}]" for m in SEGMENT_METRICS for s in segment_names]
+    available += [f"{m.name}[post:{p}]" for p in posts for m in METRICS.values() if "post" in m.per]
+    if competition:
+        available += [
+            f"{m.name}[brand:{b}]" for b in brands for m in METRICS.values() if "brand" in m.per
+        ]
     if requested is None:
         return available
     unknown = [m for m in requested if m not in available]
     if unknown:
-        known = ", ".join(METRICS) + (" and per-segment metric[segment]" if segmented else "")
-        raise ScenarioError(
-            [
-                Problem(
-                    f"unknown metric {m!r}{_did_you_mean(m, available)}; known: {known}",
-                    source=source,
-                )
-                for m in unknown
-            ]
-        )
+        known = ", ".join(n for n in available if "[" not in n)
+        if segmented:
+            known += " and per-segment metric[segment]"
+        if posts:
+            known += ", per-post metric[post:name]"
+        if competition:
+            known += ", per-brand metric[brand:name]"
+        problems = []
+        for m in unknown:
+            scope = METRICS[m].scope if m in METRICS else None
+            why = {
+                "crisis": " (crisis metrics need a [crisis] table)",
+                "competition": " (it needs [[competitors]])",
+            }.get(scope or "", "")
+            hint = "" if why else _did_you_mean(m, available)
+            problems.append(
+                Problem(f"unknown metric {m!r}{why}{hint}; known: {known}", source=source)
+            )
+        raise ScenarioError(problems)
     return [m for m in available if m in set(requested)]
 
 
 def needs(metric: str) -> str:
-    """The work a metric (plain or per-segment) needs."""
-    if metric in METRICS:
-        return METRICS[metric].needs
-    return SEGMENT_METRICS[metric.split("[", 1)[0]]
+    """The work a metric (plain or qualified) needs."""
+    base = metric.split("[", 1)[0]
+    if metric in METRICS or ":" in metric:
+        return METRICS[base].needs
+    return SEGMENT_METRICS[base]
+
+
+def describe(metric: str) -> str:
+    """A metric's meaning, qualified names included (``sharers[post:launch]``)."""
+    base, _, qualifier = metric.partition("[")
+    if base not in METRICS and base not in SEGMENT_METRICS:
+        return ""
+    meaning = METRICS[base].meaning if base in METRICS else ""
+    if not qualifier:
+        return meaning
+    qualifier = qualifier.rstrip("]")
+    kind, _, name = qualifier.partition(":")
+    if kind in ("post", "brand") and name:
+        return f"{meaning} ({kind} {name})"
+    return f"{meaning} (segment {qualifier})"
 
 
 def summarize(values: np.ndarray) -> dict[str, object]:
@@ -141,9 +351,20 @@ def reference_markdown() -> str:
         "| metric | meaning | work it needs |",
         "| --- | --- | --- |",
     ]
-    lines += [f"| `{m.name}` | {m.meaning} | {m.needs} |" for m in METRICS.values()]
+    when = {"crisis": " (with a `[crisis]`)", "competition": " (with `[[competitors]]`)"}
+    lines += [
+        f"| `{m.name}` | {m.meaning}{when.get(m.scope, '')} | {m.needs} |" for m in METRICS.values()
+    ]
     lines += [
         f"| `{name}[segment]` | {name} within one segment (when segments are defined) | {work} |"
         for name, work in SEGMENT_METRICS.items()
+    ]
+    per_post = ", ".join(f"`{m.name}`" for m in METRICS.values() if "post" in m.per)
+    per_brand = ", ".join(f"`{m.name}`" for m in METRICS.values() if "brand" in m.per)
+    lines += [
+        f"| `metric[post:name]` | one post of a content calendar (with `[[posts]]`), for "
+        f"{per_post} | as the metric |",
+        f"| `metric[brand:name]` | one brand (with `[[competitors]]`), for {per_brand} "
+        "| as the metric |",
     ]
     return "\n".join(lines)

@@ -3,9 +3,13 @@
 ``WordOfMouthModel.from_scenario(path, seed=S, run=R)`` builds replicate R of a scenario: a
 :class:`~simulation.agents.Consumer` for every person (placed on a
 ``mesa.discrete_space.Network`` built from the social graph), a
-:class:`~simulation.agents.Brand`, and a DataCollector whose model variables are the cumulative
-counts of ``wom run --runs 1 --seed S``'s timeline. ``step()`` calls
-:func:`simulation.kernel.step`, the function the Monte Carlo path calls.
+:class:`~simulation.agents.Brand` for the scenario's brand and each competitor, and a
+DataCollector whose model variables are the timeline metrics of ``wom run --runs 1 --seed S``.
+
+Each step, in the order the Monte Carlo loop (:func:`simulation.kernel._run_one`) uses: the
+kernel ticks (the step number, and the brands' order when they compete), every brand acts
+(posts what its calendar has for this step, buys its ads, answers complaints), the crisis's
+first posts go out when due, and then word of mouth spreads (:func:`simulation.kernel.spread`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from simulation import kernel
-from simulation.agents import Brand, Consumer
+from simulation.agents import STATES, Brand, Consumer
 from simulation.engine import Prepared, kernel_params, prepare
 from simulation.scenario import Scenario, load_scenario
 
@@ -33,11 +37,13 @@ class WordOfMouthModel(mesa.Model):
 
     Attributes:
         scenario: The validated scenario.
-        prepared: Graph, seed plan and kernel arrays (shared with the Monte Carlo path).
+        prepared: Graph, seed plans and kernel arrays (shared with the Monte Carlo path).
         consumers: ``consumers[i]`` is the agent of person i.
-        brand: The brand agent.
+        brands: The brand agents: the scenario's brand, then its competitors.
+        brand: The scenario's brand (``brands[0]``).
         space: Mesa's network space (``None`` above ``SPACE_LIMIT`` people).
-        state: The kernel's working state of this replicate.
+        market: The kernel's working state of this replicate (every post and brand).
+        state: The working state of the scenario's brand's first post (its cascade trees).
     """
 
     def __init__(
@@ -54,31 +60,41 @@ class WordOfMouthModel(mesa.Model):
         super().__init__(rng=np.random.default_rng([seed, run]))
         self.scenario = scenario
         self.prepared = prepared if prepared is not None else prepare(scenario)
+        if self.prepared.campaign is None:
+            self.prepared = prepare(scenario, self.prepared.graph)
         self.seed_value = np.uint64(seed)
         self.run_index = np.uint64(run)
         graph = self.prepared.graph
+        self.campaign = self.prepared.campaign
+        self.layout = self.prepared.layout
         self.params = kernel_params(scenario, funnel=True)
-        self.state = kernel.new_state(graph.n, len(graph.segment_names))
+        self.market = kernel.new_market(graph.n, len(graph.segment_names), self.campaign)
+        self.state = kernel.post_state(self.market, 0)
+        self._tally = np.zeros(self.layout.width, np.int64)
 
         self.consumers = [
             Consumer(self, i, str(graph.labels[i]), graph.segment_names[graph.segment_of[i]])
             for i in range(graph.n)
         ]
-        self.brand = Brand(self, scenario.name)
+        self.brands = [Brand(self, name, b) for b, name in enumerate(self.layout.brands)]
+        self.brand = self.brands[0]
         self.space = None
         if space or (space is None and graph.n <= SPACE_LIMIT):
             self.space = _network_space(graph.to_networkx(), self.random)
             for consumer in self.consumers:
                 self.space[consumer.person].add_agent(consumer)
 
+        self._timeline_names = self.layout.timeline_metrics(graph.segment_names)
+        self._now: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                name: (lambda m, i=i: int(m.state.counters[i]))
-                for i, name in enumerate(kernel.COUNTERS)
+                name: (lambda m, name=name: m._now[name]) for name in self._timeline_names
             }
         )
-        self.brand.launch()
-        self.datacollector.collect(self)
+        kernel.begin(self.campaign, self.market, self.seed_value, self.run_index)
+        self._act(0)
+        kernel.finish_step(self.campaign, self.market, 0)
+        self._collect()
 
     @classmethod
     def from_scenario(
@@ -96,31 +112,68 @@ class WordOfMouthModel(mesa.Model):
     @property
     def step_count(self) -> int:
         """Kernel steps taken in this replicate."""
-        return int(self.state.cursor[kernel.C_STEP])
+        return int(self.market.clock[kernel.K_STEP])
 
     def step(self) -> None:
-        """Advance one step (no change once nothing can spread or the step limit is reached)."""
-        if self.step_count >= self.scenario.steps or not kernel.step(
-            self.prepared.arrays, self.params, self.state
+        """Advance one step (no change once nothing can change or the step limit is reached)."""
+        arrays, campaign, market = self.prepared.arrays, self.campaign, self.market
+        if self.step_count >= self.scenario.steps or not kernel.active(
+            arrays, self.params, campaign, market
         ):
             self.running = False
+        else:
+            t = kernel.tick(campaign, market)
+            self._act(t)
+            kernel.spread(arrays, self.params, campaign, market, t)
+        self._collect()
+
+    def _act(self, t: int) -> None:
+        """The brands act in this step's order; then the crisis's first posts go out if due."""
+        for b in self.market.brand_order:
+            self.brands[int(b)].act(t)
+        if self.layout.crisis:
+            kernel.publish(
+                self.prepared.arrays, self.campaign, self.market, self.campaign.brands - 1, t
+            )
+
+    def _collect(self) -> None:
+        kernel.tally(self.campaign, self.market, self._tally)
+        timelines = self.layout.timelines(self._tally[None, :], 1, self._timeline_names)
+        self._now = {name: line[0] for name, line in timelines.items()}
         self.datacollector.collect(self)
 
     def counts(self) -> dict[str, int]:
-        """Cumulative counts so far (``sharers``, ``reach``, ``impressions``, ...)."""
-        return {name: int(self.state.counters[i]) for i, name in enumerate(kernel.COUNTERS)}
+        """The scenario's brand's cumulative counts so far (``sharers``, ``reach``, ...)."""
+        row = self.market.brand_counters[0]
+        return {name: int(row[i]) for i, name in enumerate(kernel.COUNTERS)}
 
     def states(self) -> np.ndarray:
-        """Every person's state as an index into :data:`simulation.agents.STATES` (vectorised)."""
-        state = self.state
-        live = state.stamp == state.cursor[kernel.C_EPOCH]
-        flags = np.where(live, state.flags, 0)
+        """Every person's state as an index into :data:`simulation.agents.STATES` (vectorised).
+
+        The furthest state reached with any post of the scenario's brand; ``negative`` for
+        people who saw the crisis, were not won back, and have not shared or bought.
+        """
+        market = self.market
+        epoch = market.clock[kernel.K_EPOCH]
+        flags = np.zeros(len(self.consumers), np.uint8)
+        for p in self._brand_posts(0):
+            flags |= np.where(market.stamp[p] == epoch, market.flags[p], 0).astype(np.uint8)
         out = np.zeros(len(flags), np.int8)
-        out[(flags & kernel.SEEN) > 0] = 1
-        out[(flags & kernel.ENGAGED) > 0] = 2
-        out[(flags & kernel.SHARED) > 0] = 3
-        out[(flags & kernel.CONVERTED) > 0] = 4
+        out[(flags & kernel.SEEN) > 0] = STATES.index("seen")
+        out[(flags & kernel.ENGAGED) > 0] = STATES.index("engaged")
+        out[(flags & kernel.SHARED) > 0] = STATES.index("shared")
+        out[(flags & kernel.CONVERTED) > 0] = STATES.index("converted")
+        crisis = int(self.campaign.crisis[kernel.CR_POST])
+        if crisis >= 0:
+            seen = np.where(market.stamp[crisis] == epoch, market.flags[crisis], 0)
+            negative = (seen & kernel.NEGATIVE_MASK) == kernel.SEEN
+            out[negative & (out < STATES.index("shared"))] = STATES.index("negative")
         return out
+
+    def _brand_posts(self, brand: int) -> list[int]:
+        """Kernel post indices of a brand's posts."""
+        posts = self.campaign.posts
+        return [p for p in range(len(posts)) if posts[p, kernel.P_BRAND] == brand]
 
 
 def _network_space(graph, random) -> Network:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -27,18 +28,26 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from simulation.errors import Problem, ScenarioError
 
 __all__ = [
     "NETWORK_KINDS",
     "SEED_STRATEGIES",
+    "Ad",
+    "Competitor",
     "Content",
+    "Crisis",
     "Diffusion",
+    "Market",
+    "Money",
+    "Post",
     "Scenario",
     "Seeding",
     "Segment",
     "ThresholdDistribution",
+    "Ties",
     "load_scenario",
     "parse_scenario",
 ]
@@ -420,6 +429,305 @@ class Segment(_Table):
         return self
 
 
+# --------------------------------------------------------------------------- campaigns
+
+
+def _plain_name(name: str) -> str:
+    if "[" in name or "]" in name or ":" in name:
+        raise ValueError(f"{name!r}: a name cannot contain '[', ']' or ':' (used in metric names)")
+    return name
+
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(_plain_name)]
+Step = Annotated[int, Field(ge=0, le=100_000)]
+Amount = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+
+class Post(_Table):
+    """One post of a content calendar; keys left out are the brand's `[content]` values."""
+
+    name: Name = Field(description="Post name, used in metrics as `metric[post:name]`.")
+    brand: str | None = Field(
+        None, description="Whose post it is: the scenario's `brand` (default) or a competitor."
+    )
+    start: Step = Field(
+        0, description="Step it goes out: its seeds share it then; followers see it the next step."
+    )
+    visibility: float | None = Field(
+        None, ge=0.0, le=1.0, description="Overrides the content's value (a probability)."
+    )
+    appeal: float | None = Field(
+        None, ge=0.0, le=1.0, description="Overrides the content's value (a probability)."
+    )
+    stickiness: float | None = Field(
+        None, ge=0.0, le=1.0, description="Overrides the content's value (a probability)."
+    )
+    click_through: float | None = Field(
+        None, ge=0.0, le=1.0, description="Overrides the content's value (a probability)."
+    )
+    conversion: float | None = Field(
+        None, ge=0.0, le=1.0, description="Overrides the content's value (a probability)."
+    )
+    comment_ratio: float | None = Field(
+        None, ge=0.0, le=1.0, description="Overrides the content's value (a probability)."
+    )
+    half_life: float | None = Field(
+        None,
+        gt=0.0,
+        allow_inf_nan=False,
+        description="Overrides the content's value; a post's age counts from its `start`.",
+    )
+    seeding: Seeding | None = Field(
+        None,
+        description="Who posts it (a `[seeding]` table); default: the brand's seeds, drawn once "
+        "per replicate, post it again.",
+    )
+
+
+class Competitor(_Table):
+    """A rival brand: its own content, seeds and money, competing for the same people."""
+
+    name: Name = Field(description="Brand name, used in metrics as `metric[brand:name]`.")
+    content: Content = Field(default_factory=Content, description="Its content (a table).")
+    seeding: Seeding = Field(default_factory=Seeding, description="Its seeds (a table).")
+    start: Step = Field(0, description="Step its content goes out (when no `[[posts]]` name it).")
+    value: Amount = Field(0.0, description="Revenue per conversion (money units).")
+    cpm: float | None = Field(
+        None,
+        gt=0.0,
+        allow_inf_nan=False,
+        description="Price of 1,000 impressions that values its earned media; default: the mean "
+        "CPM of its ads, else 0.",
+    )
+
+
+class Market(_Table):
+    """How the brands compete."""
+
+    exclusive: bool = Field(
+        False,
+        description="If true, a person who shared one brand's content never shares a rival's "
+        "(competitive cascade: the first brand to reach them wins; within a step the brands go "
+        "in a random order).",
+    )
+
+
+class Ad(_Table):
+    """A paid campaign: impressions bought every step and shown to people of a segment."""
+
+    brand: str | None = Field(None, description="Who pays: the scenario's `brand` (default).")
+    post: str | None = Field(
+        None, description="The post it promotes; default: the brand's latest post at each step."
+    )
+    spend_per_step: float = Field(
+        gt=0.0, allow_inf_nan=False, description="Money spent each step it runs."
+    )
+    cpm: float = Field(
+        gt=0.0, allow_inf_nan=False, description="Cost per 1,000 impressions (money units)."
+    )
+    segment: str | None = Field(None, description="Show it only to people of this segment.")
+    start: Step = Field(0, description="First step it runs.")
+    end: Step | None = Field(None, description="Last step it runs; default: to the end.")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Ad:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end = {self.end} is before start = {self.start}")
+        per_step = self.spend_per_step / self.cpm * 1000.0
+        if per_step > MAX_AD_IMPRESSIONS:
+            raise ValueError(
+                f"spend_per_step / cpm x 1000 = {per_step:,.0f} impressions a step; at most "
+                f"{MAX_AD_IMPRESSIONS:,} are allowed"
+            )
+        return self
+
+
+MAX_AD_IMPRESSIONS = 10_000_000
+
+
+class Ties(_Table):
+    """Strong and weak ties, each with its own visibility (Goldenberg, Libai & Muller 2001)."""
+
+    strong: Literal["segment", "weight"] = Field(
+        "segment",
+        description="Which ties are strong: `segment` (both people in the same segment) or "
+        "`weight` (edge-list weight at least `weight_threshold`).",
+    )
+    weight_threshold: float | None = Field(
+        None, allow_inf_nan=False, description="`weight`: the least weight of a strong tie."
+    )
+    strong_visibility: Probability = Field(
+        1.0, description="P(a share is seen over a strong tie), times the post's `visibility`."
+    )
+    weak_visibility: Probability = Field(
+        1.0, description="P(a share is seen over a weak tie), times the post's `visibility`."
+    )
+
+    @model_validator(mode="after")
+    def _threshold_given(self) -> Ties:
+        if self.strong == "weight" and self.weight_threshold is None:
+            raise ValueError("strong = 'weight' needs weight_threshold")
+        return self
+
+
+def _one_random_seed() -> Seeding:
+    return Seeding(strategy="random", budget=1)
+
+
+class Crisis(_Table):
+    """Negative content about a brand (a false "this product harms you" video) and the answer.
+
+    It spreads as a cascade; people who complain (share it) may post it again each step until
+    the brand answers them; people who saw it engage less with the brand's content.
+    """
+
+    brand: str | None = Field(None, description="The brand it hurts: `brand` (default).")
+    start: Step = Field(0, description="Step it is first posted.")
+    seeding: Seeding = Field(
+        default_factory=_one_random_seed,
+        description="Who posts it first (a `[seeding]` table); default: one random person.",
+    )
+    visibility: Probability = Field(1.0, description="P(a follower sees a complaint).")
+    appeal: Probability = Field(0.3, description="P(engage | seen) with the negative content.")
+    stickiness: Probability = Field(
+        0.2, description="P(complain, i.e. share it | engaged); complaints are what is answered."
+    )
+    comment_ratio: Probability = Field(0.25, description="Share of engagements that are comments.")
+    half_life: float | None = Field(
+        None, gt=0.0, allow_inf_nan=False, description="Steps until its appeal halves."
+    )
+    persistence: Probability = Field(
+        0.0,
+        description="P(a complainer posts it again) each step until answered; 0 = a plain cascade.",
+    )
+    impact: Probability = Field(
+        0.5,
+        description="People who saw it (and were not won back) engage with the brand's content "
+        "with its appeal times this.",
+    )
+    response_rate: Probability = Field(0.0, description="Share of complaints the brand answers.")
+    response_time: int = Field(
+        1, ge=1, le=100_000, description="Steps from a complaint until the brand answers it."
+    )
+    response_capacity: int | None = Field(
+        None,
+        ge=0,
+        description="Most answers a step (first come, first served); default: no limit.",
+    )
+    neutralize: Probability = Field(
+        0.0, description="P(an answered person turns neutral: the impact on them is removed)."
+    )
+
+
+class Money(_Table):
+    """What the scenario's brand earns per sale and how its earned media is priced."""
+
+    value: Amount = Field(0.0, description="Revenue per conversion (money units).")
+    cpm: float | None = Field(
+        None,
+        gt=0.0,
+        allow_inf_nan=False,
+        description="Price of 1,000 impressions that values earned media; default: the mean CPM "
+        "of the brand's ads, else 0.",
+    )
+
+
+def campaign_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
+    """Cross-references between campaign tables that do not hold, as (key path, message, value).
+
+    Brands, posts, segments and ads name each other; each name must exist and be unique.
+    """
+    problems: list[tuple[tuple[Any, ...], str, Any]] = []
+    brands = scenario.brand_names
+    segments = [s.name for s in scenario.segments]
+
+    def unknown(loc: tuple[Any, ...], what: str, name: str, known: list[str]) -> None:
+        hint = _did_you_mean(name, known) or (f"; known: {', '.join(known)}" if known else "")
+        problems.append((loc, f"{name!r} is not a {what}{hint}", name))
+
+    repeated = sorted({b for b in brands if brands.count(b) > 1})
+    if repeated:
+        problems.append(
+            (
+                ("competitors",),
+                f"brand names must differ from each other and from `brand`; "
+                f"repeated: {', '.join(repeated)}",
+                None,
+            )
+        )
+    for i, post in enumerate(scenario.posts):
+        if post.brand is not None and post.brand not in brands:
+            unknown(("posts", i, "brand"), "brand", post.brand, brands)
+    names = [name for name, _, _ in scenario.calendar()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        problems.append(
+            (
+                ("posts",),
+                f"post names must be unique (a brand without [[posts]] has one post "
+                f"named after it); repeated: {', '.join(repeated)}",
+                None,
+            )
+        )
+    seedings = [(("seeding",), scenario.seeding)]
+    seedings += [(("posts", i, "seeding"), p.seeding) for i, p in enumerate(scenario.posts)]
+    seedings += [
+        (("competitors", i, "seeding"), c.seeding) for i, c in enumerate(scenario.competitors)
+    ]
+    if scenario.crisis is not None:
+        seedings.append((("crisis", "seeding"), scenario.crisis.seeding))
+    for loc, seeding in seedings[1:]:  # [seeding] itself is checked with the segments
+        if seeding is not None and seeding.segment is not None and seeding.segment not in segments:
+            unknown((*loc, "segment"), "segment", seeding.segment, segments)
+    calendar = scenario.calendar()
+    for i, ad in enumerate(scenario.ads):
+        brand = ad.brand or scenario.brand
+        if brand not in brands:
+            unknown(("ads", i, "brand"), "brand", brand, brands)
+            continue
+        own = [(name, start) for name, owner, start in calendar if owner == brand]
+        if ad.post is not None:
+            own_names = [name for name, _ in own]
+            if ad.post not in own_names:
+                hint = _did_you_mean(ad.post, own_names)
+                problems.append(
+                    (
+                        ("ads", i, "post"),
+                        f"{ad.post!r} is not a post of brand {brand!r}{hint}; "
+                        f"its posts: {', '.join(own_names)}",
+                        ad.post,
+                    )
+                )
+                continue
+            first = dict(own)[ad.post]
+        else:
+            first = min(start for _, start in own)
+        if ad.start < first:
+            problems.append(
+                (
+                    ("ads", i, "start"),
+                    f"start = {ad.start} is before the post it promotes goes out (step {first})",
+                    ad.start,
+                )
+            )
+        if ad.segment is not None and ad.segment not in segments:
+            unknown(("ads", i, "segment"), "segment", ad.segment, segments)
+    crisis = scenario.crisis
+    if crisis is not None and crisis.brand is not None and crisis.brand not in brands:
+        unknown(("crisis", "brand"), "brand", crisis.brand, brands)
+    ties = scenario.ties
+    if ties is not None and ties.strong == "weight" and scenario.network.kind != "edge_list":
+        problems.append(
+            (
+                ("ties", "strong"),
+                "strong = 'weight' needs tie weights: a network of kind "
+                "'edge_list' with a weight column",
+                "weight",
+            )
+        )
+    return problems
+
+
 class Scenario(_Table):
     """A complete what-if: audience (network and segments), content, rule and strategy."""
 
@@ -433,6 +741,21 @@ class Scenario(_Table):
     diffusion: Diffusion = Field(default_factory=Diffusion)
     seeding: Seeding = Field(default_factory=Seeding)
     segments: list[Segment] = Field(default_factory=list, description="Target segments.")
+    brand: Name = Field(
+        "brand", description="Name of the scenario's brand, in metrics as `metric[brand:name]`."
+    )
+    posts: list[Post] = Field(
+        default_factory=list,
+        description="Content calendar (`[[posts]]`); default: one post, `[content]` at step 0.",
+    )
+    competitors: list[Competitor] = Field(
+        default_factory=list, description="Rival brands (`[[competitors]]`)."
+    )
+    market: Market = Field(default_factory=Market, description="How brands compete (a table).")
+    ads: list[Ad] = Field(default_factory=list, description="Paid media (`[[ads]]`).")
+    ties: Ties | None = Field(None, description="Strong and weak ties (a table); default: none.")
+    crisis: Crisis | None = Field(None, description="Negative content (a table); default: none.")
+    money: Money = Field(default_factory=Money, description="Revenue and media prices (a table).")
 
     # Where relative paths (edge lists) are resolved from; not a TOML key.
     base_dir: str = Field(".", exclude=True, description="internal")
@@ -452,6 +775,40 @@ class Scenario(_Table):
             hint = _did_you_mean(self.seeding.segment, names)
             raise ValueError(f"seeding.segment '{self.seeding.segment}' is not a segment{hint}")
         return self
+
+    @model_validator(mode="after")
+    def _campaign_consistent(self) -> Scenario:
+        problems = campaign_problems(self)
+        if problems:
+            raise ValidationError.from_exception_data(
+                "Scenario",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("value_error", message), loc=loc, input=value
+                    )
+                    for loc, message, value in problems
+                ],
+            )
+        return self
+
+    @property
+    def brand_names(self) -> list[str]:
+        """The scenario's brand, then its competitors."""
+        return [self.brand] + [c.name for c in self.competitors]
+
+    def calendar(self) -> list[tuple[str, str, int]]:
+        """Every post as (post name, brand name, start), brand by brand in file order.
+
+        A brand's posts are the ``[[posts]]`` naming it; a brand with none has one post named
+        after the brand: ``[content]`` at step 0, or a competitor's content at its ``start``.
+        """
+        posts = []
+        for brand, start in [(self.brand, 0)] + [(c.name, c.start) for c in self.competitors]:
+            listed = [
+                (p.name, brand, p.start) for p in self.posts if (p.brand or self.brand) == brand
+            ]
+            posts += listed or [(brand, brand, start)]
+        return posts
 
     @property
     def segment_names(self) -> list[str]:
@@ -585,6 +942,13 @@ def _model_at(loc: tuple[Any, ...], data: dict[str, Any]) -> type[BaseModel] | N
                 "seeding": Seeding,
                 "segments": Segment,
                 "threshold": ThresholdDistribution,
+                "posts": Post,
+                "competitors": Competitor,
+                "market": Market,
+                "ads": Ad,
+                "ties": Ties,
+                "crisis": Crisis,
+                "money": Money,
             }.get(part)
     return model
 
@@ -745,4 +1109,11 @@ def reference_markdown() -> str:
     )
     table("[seeding]", Seeding, f"— {Seeding.__doc__}")
     table("[[segments]]", Segment, f"— {Segment.__doc__}")
+    table("[[posts]]", Post, f"— {Post.__doc__}")
+    table("[[competitors]]", Competitor, f"— {Competitor.__doc__}")
+    table("[market]", Market, f"— {Market.__doc__}")
+    table("[[ads]]", Ad, f"— {Ad.__doc__}")
+    table("[ties]", Ties, f"— {Ties.__doc__}")
+    table("[crisis]", Crisis, f"— {(Crisis.__doc__ or '').split(chr(10))[0]}")
+    table("[money]", Money, f"— {Money.__doc__}")
     return "\n".join(out)
