@@ -178,7 +178,7 @@ def _print_table(document: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from simulation.metrics import METRICS
+    from simulation.metrics import describe
 
     table = Table(
         title=f"{document['scenario']}: {document['runs']} runs, seed {document['seed']}, "
@@ -191,7 +191,7 @@ def _print_table(document: dict[str, Any]) -> None:
     table.add_column("95% of runs", justify="right")
     table.add_column("meaning", overflow="fold")
     for name, s in document["metrics"].items():
-        meaning = METRICS[name].meaning if name in METRICS else "per segment"
+        meaning = describe(name)
         table.add_row(
             escape(name),
             _fmt(s["mean"]),
