@@ -194,7 +194,8 @@ def markdown(report: dict) -> str:
     machine = report["machine"]
     out = [
         f"Measured {report['date']} on {machine['cores']} cores ({machine['cpu']}), "
-        f"Python {machine['python']}, numba {machine['numba']}; load average "
+        f"Python {machine['python']}, numba {machine['numba']}, commit {machine.get('commit')}; "
+        "load average "
         f"{machine['load_before']:.1f} before, {machine['load_after']:.1f} after; "
         f"best of {report['repeat']}.",
         "",
@@ -261,7 +262,15 @@ def machine(load_before: float) -> dict:
                 break
     except OSError:
         pass
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        cwd=HERE.parent,
+        check=False,
+    ).stdout.strip()
     return {
+        "commit": commit or None,
         "cores": os.cpu_count(),
         "cpu": cpu,
         "python": platform.python_version(),
