@@ -1,8 +1,10 @@
 """The scenario panel: pick a ready-made scenario, edit every knob, upload, download.
 
 Every control comes from :func:`simulation.ui.knobs.scenario_sections` (the schema), and every
-change is validated by the schema; problems appear under the control they concern. Uploaded
-files go to the session's own temporary folder under names the app chooses.
+change is validated by the schema; problems appear under the control they concern. A file can
+be uploaded by choosing it (a file dialog: mouse, keyboard, touch) or by dropping it; either
+way at most the size limit plus one byte is read from the browser, and the file goes to the
+session's own temporary folder under a name the app chooses.
 """
 
 from __future__ import annotations
@@ -23,12 +25,27 @@ from simulation.ui.knobs import (
     put_value,
     scenario_sections,
 )
-from simulation.ui.widgets import ERROR_STYLE, HELP_STYLE, KnobControl, ProblemList
+from simulation.ui.widgets import (
+    ERROR_STYLE,
+    HELP_STYLE,
+    FileChooser,
+    FileDropArea,
+    FileInfo,
+    KnobControl,
+    ProblemList,
+)
 
-__all__ = ["ScenarioPanel", "handle_edge_list_upload", "handle_scenario_upload", "use_scenario"]
+__all__ = [
+    "ScenarioPanel",
+    "handle_edge_list_upload",
+    "handle_scenario_upload",
+    "read_upload",
+    "use_scenario",
+]
 
 # Sections open when the panel first shows (the knobs a strategist turns most).
 _OPEN = ("content", "seeding")
+_UPLOAD_TITLE_STYLE = {"font-size": "13px", "font-weight": "600", "display": "block"}
 
 
 def use_scenario() -> tuple[Scenario | None, ScenarioError | None]:
@@ -46,17 +63,50 @@ def use_scenario() -> tuple[Scenario | None, ScenarioError | None]:
     return solara.use_memo(check, dependencies=[repr(data), folder, name])
 
 
-def handle_scenario_upload(name: str, content: bytes) -> ScenarioError | None:
+def read_upload(info: FileInfo, limit: int) -> tuple[bytes, int]:
+    """Read an uploaded file, but never more than ``limit + 1`` bytes of it.
+
+    Args:
+        info: The file as :func:`solara.FileDrop` or :func:`~simulation.ui.widgets.FileChooser`
+            give it (``data`` if already read, else ``file_obj``).
+        limit: The most bytes the file may have.
+
+    Returns:
+        ``(content, size)``: the bytes read and the file's size (as the browser reports it, or
+        as read), so a file over the limit can be named with its size without sending it all.
+
+    Raises:
+        ScenarioError: if the browser stopped sending the file (tab closed, file changed).
+    """
+    content = info.get("data")
+    if content is None:
+        try:
+            content = info["file_obj"].read(limit + 1)
+        except Exception as exc:  # ipyvuetify's reader raises bare Exception("Timeout"), etc.
+            raise ScenarioError.single(
+                f"the upload did not finish ({exc}); try again", source=_safe_label(info["name"])
+            ) from exc
+    return content, max(len(content), int(info.get("size") or 0))
+
+
+def handle_scenario_upload(
+    name: str, content: bytes, size: int | None = None
+) -> ScenarioError | None:
     """Make an uploaded scenario TOML the draft; return the problems if it is not valid.
 
     The file is saved in the session's folder as ``scenario.toml`` (never under a name or path
     the user gives) so that an edge list uploaded next sits beside it.
+
+    Args:
+        name: The file's name in the browser (only its last part is shown in messages).
+        content: Its bytes (possibly only the first ``MAX_SCENARIO_BYTES + 1`` of them).
+        size: Its full size when ``content`` is only the start of it.
     """
     label = _safe_label(name)
-    if len(content) > state.MAX_SCENARIO_BYTES:
+    size = len(content) if size is None else size
+    if size > state.MAX_SCENARIO_BYTES:
         return ScenarioError.single(
-            f"file is {len(content):,} bytes; a scenario may be at most "
-            f"{state.MAX_SCENARIO_BYTES:,}",
+            f"file is {size:,} bytes; a scenario may be at most {state.MAX_SCENARIO_BYTES:,}",
             source=label,
         )
     try:
@@ -80,15 +130,23 @@ def handle_scenario_upload(name: str, content: bytes) -> ScenarioError | None:
     return None
 
 
-def handle_edge_list_upload(name: str, content: bytes) -> ScenarioError | None:
-    """Use an uploaded edge list as the draft's network; return the problems if it is bad."""
+def handle_edge_list_upload(
+    name: str, content: bytes, size: int | None = None
+) -> ScenarioError | None:
+    """Use an uploaded edge list as the draft's network; return the problems if it is bad.
+
+    Args:
+        name: The file's name in the browser (only its last part is shown in messages).
+        content: Its bytes (possibly only the first ``MAX_EDGE_LIST_BYTES + 1`` of them).
+        size: Its full size when ``content`` is only the start of it.
+    """
     from simulation.network import read_edge_list
 
     label = _safe_label(name)
-    if len(content) > state.MAX_EDGE_LIST_BYTES:
+    size = len(content) if size is None else size
+    if size > state.MAX_EDGE_LIST_BYTES:
         return ScenarioError.single(
-            f"file is {len(content):,} bytes; an edge list may be at most "
-            f"{state.MAX_EDGE_LIST_BYTES:,}",
+            f"file is {size:,} bytes; an edge list may be at most {state.MAX_EDGE_LIST_BYTES:,}",
             source=label,
         )
     folder = state.session_dir()
@@ -121,8 +179,8 @@ def ScenarioPanel():
     """The sidebar: choose, edit, upload and download the scenario."""
     choices = solara.use_memo(state.ready_made, dependencies=[])
     chosen, set_chosen = solara.use_state(next(iter(choices), None))
-    upload_error, set_upload_error = solara.use_state(None)  # (which upload, ScenarioError)
-    upload_note, set_upload_note = solara.use_state("")
+    # The last upload's outcome: (which upload, its problems or None, a note on success).
+    upload, set_upload = solara.use_state(None)
 
     def first_load():
         if not state.draft.value and chosen in choices:
@@ -132,20 +190,29 @@ def ScenarioPanel():
 
     def pick(name: str) -> None:
         set_chosen(name)
-        set_upload_error(None)
-        set_upload_note("")
+        set_upload(None)
         if name in choices:
             state.load_ready_made(choices[name])
 
-    def on_scenario_file(info) -> None:
-        error = handle_scenario_upload(info["name"], info["data"] or b"")
-        set_upload_error(("scenario", error) if error else None)
-        set_upload_note("" if error else f"Loaded {_safe_label(info['name'])}")
+    def on_scenario_file(info: FileInfo) -> None:
+        try:
+            content, size = read_upload(info, state.MAX_SCENARIO_BYTES)
+            error = handle_scenario_upload(info["name"], content, size)
+        except ScenarioError as exc:
+            error = exc
+        set_upload(("scenario", error, f"Loaded {_safe_label(info['name'])}"))
+        if error is None:
+            set_chosen(None)  # the scenario is no longer the ready-made one
 
-    def on_edge_file(info) -> None:
-        error = handle_edge_list_upload(info["name"], info["data"] or b"")
-        set_upload_error(("edges", error) if error else None)
-        set_upload_note("" if error else f"Network from {_safe_label(info['name'])}")
+    def on_edge_file(info: FileInfo) -> None:
+        try:
+            content, size = read_upload(info, state.MAX_EDGE_LIST_BYTES)
+            error = handle_edge_list_upload(info["name"], content, size)
+        except ScenarioError as exc:
+            error = exc
+        set_upload(("edges", error, f"Network from {_safe_label(info['name'])}"))
+        if error is None:
+            set_chosen(None)
 
     scenario, error = use_scenario()
     data = state.draft.value
@@ -169,33 +236,26 @@ def ScenarioPanel():
         solara.Text("Rerun a downloaded scenario with: wom run FILE.toml", style=HELP_STYLE)
         with (
             solara.Details(summary="Upload a scenario or a network", expand=False),
-            solara.Column(gap="6px"),
+            solara.Column(gap="14px", classes=["wom-uploads"]),
         ):
-            solara.FileDrop(
-                label="Drop a scenario .toml here", on_file=on_scenario_file, lazy=False
-            )
-            solara.FileDrop(
-                label="Drop an edge list here (one tie per line: u v [weight])",
-                on_file=on_edge_file,
-                lazy=False,
-            )
-            solara.Text(
-                f"Up to {state.MAX_SCENARIO_BYTES // 1024} KB for a scenario, "
-                f"{state.MAX_EDGE_LIST_BYTES // 1024**2} MB for an edge list.",
-                style=HELP_STYLE,
-            )
-        if upload_error is not None:
-            which, problem = upload_error
-            with solara.Div(classes=["wom-upload-error"]):
+            # One column each, so that a message under one never moves (remounts) the other.
+            with solara.Column(gap="6px"):
                 solara.Text(
-                    "The scenario file was not loaded:"
-                    if which == "scenario"
-                    else "The edge list was not used:",
-                    style=ERROR_STYLE,
+                    f"A scenario (.toml, up to {state.MAX_SCENARIO_BYTES // 1024} KB)",
+                    style=_UPLOAD_TITLE_STYLE,
                 )
-                ProblemList(problem.problems)
-        elif upload_note:
-            solara.Success(upload_note, dense=True)
+                FileChooser("Choose a scenario file", on_file=on_scenario_file)
+                FileDropArea("…or drop it here", on_file=on_scenario_file)
+                _upload_outcome(upload, "scenario")
+            with solara.Column(gap="6px"):
+                solara.Text(
+                    "A network: an edge list, one tie per line: u v [weight] "
+                    f"(up to {state.MAX_EDGE_LIST_BYTES // 1024**2} MB)",
+                    style=_UPLOAD_TITLE_STYLE,
+                )
+                FileChooser("Choose an edge list", on_file=on_edge_file)
+                FileDropArea("…or drop it here", on_file=on_edge_file)
+                _upload_outcome(upload, "edges")
 
         if not data:
             solara.Info("Choose or upload a scenario to start.")
@@ -224,6 +284,24 @@ def ScenarioPanel():
             ):
                 for knob in knobs:
                     _knob(knob, data, by_key, segments)
+
+
+def _upload_outcome(upload: tuple | None, which: str) -> None:
+    """What became of the last upload, shown under the upload it concerns."""
+    if upload is None or upload[0] != which:
+        return
+    _which, error, note = upload
+    if error is None:
+        solara.Success(note, dense=True, classes=[f"wom-upload-{which}-ok"])
+        return
+    with solara.Div(classes=["wom-upload-error", f"wom-upload-{which}-error"]):
+        solara.Text(
+            "The scenario file was not loaded:"
+            if which == "scenario"
+            else "The edge list was not used:",
+            style={**ERROR_STYLE, "display": "block"},
+        )
+        ProblemList(error.problems)
 
 
 def _knob(knob, data: dict[str, Any], by_key: dict[str, list[str]], segments: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""Small shared components: the network canvas, a control for any scenario knob, messages."""
+"""Small shared components: the network canvas, a file chooser, a knob's control, messages."""
 
 from __future__ import annotations
 
@@ -7,12 +7,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import ipyvue
+import ipywidgets
 import solara
+import traitlets
+from ipyvuetify.extra import FileInput
+from solara.components.file_drop import FileDropZone, FileInfo
 
 from simulation.errors import Problem
 from simulation.ui.knobs import Knob
 
-__all__ = ["ERROR_STYLE", "HELP_STYLE", "KnobControl", "NetworkCanvas", "ProblemList"]
+__all__ = [
+    "ERROR_STYLE",
+    "HELP_STYLE",
+    "FileChooser",
+    "FileDropArea",
+    "FileInfo",
+    "KnobControl",
+    "NetworkCanvas",
+    "ProblemList",
+]
 
 HELP_STYLE = {"font-size": "11.5px", "color": "#6c757d", "line-height": "1.3"}
 ERROR_STYLE = {"font-size": "12.5px", "color": "#b00020", "font-weight": "500"}
@@ -47,6 +61,90 @@ def NetworkCanvas(
         tie_color: CSS colour of ties.
         event_pick: Called with a person's position when clicked.
     """
+
+
+class _FileChooserWidget(FileInput):
+    """ipyvuetify's file input (the browser's file dialog) with a label and a compact look."""
+
+    # As in solara's FileDropZone: a template file instead of FileInput's template string.
+    template = traitlets.Instance(ipyvue.Template).tag(sync=True, **ipywidgets.widget_serialization)
+    template_file = (__file__, "file_chooser.vue")
+    label = traitlets.Unicode().tag(sync=True)
+
+
+@solara.component
+def FileChooser(label: str, on_file: Callable[[FileInfo], None], accept: str = ""):
+    """A field that opens the browser's file dialog (click, keyboard or touch).
+
+    For people who cannot drag and drop. Nothing is read up front: ``on_file`` gets the file's
+    name, size (as the browser reports it) and a ``file_obj`` that fetches bytes from the
+    browser as they are read, so a caller can refuse a file that is too large without
+    transferring it. ``on_file`` runs in a worker thread; when it returns the field is
+    cleared, so that choosing the same (edited) file again is a new choice.
+
+    Args:
+        label: What to choose, shown in the field (its accessible name).
+        on_file: Called with the chosen file's :class:`FileInfo` (``data`` is ``None``).
+        accept: File types the dialog offers first, e.g. ``".toml"`` (a hint, not a check).
+    """
+    chosen, set_chosen = solara.use_state(None)
+    field = _FileChooserWidget.element(
+        label=label, accept=accept, multiple=False, on_file_info=set_chosen
+    )
+    _use_delivery(field, chosen, on_file)
+    return field
+
+
+@solara.component
+def FileDropArea(label: str, on_file: Callable[[FileInfo], None]):
+    """A region a file can be dropped on; delivers the file exactly as :func:`FileChooser` does.
+
+    The drop zone is solara's (:func:`solara.FileDrop`'s widget); the delivery is not, because
+    ``solara.FileDrop`` calls ``on_file`` in a thread it cancels by raising inside it (an
+    "intrusive" cancel), which can stop a handler halfway through updating the page.
+
+    Args:
+        label: What to drop, shown in the region.
+        on_file: Called with the dropped file's :class:`FileInfo` (``data`` is ``None``).
+    """
+    dropped, set_dropped = solara.use_state(None)
+    zone = FileDropZone.element(label=label, multiple=False, on_file_info=set_dropped)
+    _use_delivery(zone, dropped, on_file)
+    return zone
+
+
+def _use_delivery(element, file_info: list | None, on_file: Callable[[FileInfo], None]) -> None:
+    """Hand the first file of ``file_info`` to ``on_file`` in a thread, then clear the widget.
+
+    A hook (call it from a component, unconditionally): the browser reports a file's name and
+    size; the widget reads its bytes on demand, in chunks, from the browser's copy.
+    """
+    wired, set_wired = solara.use_state(None)
+
+    def wire() -> None:
+        if not file_info:
+            return
+        widget = solara.get_widget(element)
+        # As solara's FileDrop does: a new version makes reads of an earlier file fail.
+        widget.version += 1
+        widget.reset_stats()
+        set_wired((widget, widget.get_files()[0]))
+
+    solara.use_effect(wire, [file_info])
+
+    def deliver() -> None:
+        if wired is None:
+            return
+        widget, file = wired
+        try:
+            on_file({**file, "data": None})
+        finally:
+            widget.clear()
+
+    # Not intrusive: a handler that has started runs to its end (it only reads one file).
+    result = solara.use_thread(deliver, dependencies=[wired], intrusive_cancel=False)
+    if result.error:
+        raise result.error
 
 
 @solara.component

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
 import ipyvuetify as v
+import ipyvuetify.extra.file_input
 import pandas as pd
 import pytest
 import solara
+from ipyvuetify.extra import FileInput
 
+from simulation.errors import ScenarioError
 from simulation.ui import state
 from simulation.ui.compare_view import CompareView, compare_task
 from simulation.ui.results_view import ResultsView
@@ -18,6 +22,7 @@ from simulation.ui.scenario_panel import (
     ScenarioPanel,
     handle_edge_list_upload,
     handle_scenario_upload,
+    read_upload,
 )
 from simulation.ui.server import app_command, app_environment
 
@@ -95,6 +100,129 @@ def test_uploads_go_to_the_session_folder_only(tmp_path):
     bad = handle_edge_list_upload("e.txt", b"a b c d e\n")
     assert bad is not None
     assert "e.txt" in str(bad)
+
+
+class FakeBrowser:
+    """The browser's side of a file widget: holds one file and answers the widget's reads."""
+
+    def __init__(self, widget: FileInput, name: str, content: bytes) -> None:
+        self.widget, self.name, self.content = widget, name, content
+        self.bytes_sent = 0
+        self.cleared = threading.Event()
+        widget.send = self.receive  # what the widget sends to the browser comes here
+
+    def receive(self, message: dict, buffers=None) -> None:
+        if message.get("method") == "read":
+            request = message["args"][0]
+            start, length = request["offset"], request["length"]
+            chunk = self.content[start : start + length]
+            self.bytes_sent += len(chunk)
+            self.widget.vue_upload({**request, "length": len(chunk)}, [chunk])
+        elif message.get("method") == "clear":
+            self.widget.file_info = []
+            self.cleared.set()
+
+    def pick(self) -> None:
+        """Choose (or drop) the file: the browser reports its name and size only."""
+        self.cleared.clear()
+        self.widget.file_info = [{"name": self.name, "size": len(self.content)}]
+        assert self.cleared.wait(timeout=60), "the file was never delivered"
+
+
+@pytest.fixture
+def no_kernel(monkeypatch):
+    """No IPython kernel here: ipyvuetify pumps its messages while reading; none are needed."""
+
+    async def nothing() -> None:
+        return None
+
+    monkeypatch.setattr(ipyvuetify.extra.file_input, "process_messages", nothing)
+
+
+def _upload_widgets(rc, label: str) -> list[FileInput]:
+    return [w for w in rc.find(FileInput).widgets if w.label == label]
+
+
+def _problems_shown_under(rc, which: str) -> list[str]:
+    """The problems listed in the message box under one upload (``scenario`` or ``edges``)."""
+    boxes = [w for w in rc.find(v.Html).widgets if f"wom-upload-{which}-error" in _classes(w)]
+    return [t.children[0] for box in boxes for t in _html_in(box) if "wom-problem" in _classes(t)]
+
+
+def _classes(widget) -> list[str]:
+    return (getattr(widget, "class_", None) or "").split()
+
+
+def _html_in(widget):
+    for child in getattr(widget, "children", None) or []:
+        if isinstance(child, v.Html):
+            yield child
+        if not isinstance(child, str):
+            yield from _html_in(child)
+
+
+def test_choosing_a_bad_scenario_file_shows_its_problem_under_the_chooser(no_kernel):
+    _box, rc = solara.render(ScenarioPanel(), handle_error=False)
+    before = dict(state.draft.value)
+    (chooser,) = _upload_widgets(rc, "Choose a scenario file")
+    browser = FakeBrowser(
+        chooser, "broken.toml", b'name = "x"\n[network]\nkind = "barabasi"\nn = 10\n'
+    )
+    browser.pick()
+    problems = _problems_shown_under(rc, "scenario")
+    assert len(problems) == 1
+    assert "broken.toml" in problems[0]
+    assert "unknown network kind" in problems[0]
+    assert _problems_shown_under(rc, "edges") == []
+    assert state.draft.value == before
+    assert chooser.file_info == []  # cleared: the same file, once fixed, can be chosen again
+    rc.close()
+
+
+def test_choosing_a_good_scenario_file_replaces_the_scenario(no_kernel):
+    _box, rc = solara.render(ScenarioPanel(), handle_error=False)
+    (chooser,) = _upload_widgets(rc, "Choose a scenario file")
+    text = LAUNCH.read_bytes().replace(b'"Spring launch"', b'"Autumn relaunch"')
+    FakeBrowser(chooser, "mine.toml", text).pick()
+    assert state.draft.value["name"] == "Autumn relaunch"
+    assert (Path(state.base_dir.value) / "scenario.toml").read_bytes() == text
+    rc.find(v.Alert, children=["Loaded mine.toml"]).assert_single()
+    assert rc.find(v.Select, label="Ready-made scenario").widget.v_model is None
+    assert _problems_shown_under(rc, "scenario") == []
+    rc.close()
+
+
+def test_a_file_over_the_limit_is_refused_after_reading_one_byte_more_than_allowed(no_kernel):
+    _box, rc = solara.render(ScenarioPanel(), handle_error=False)
+    (chooser,) = _upload_widgets(rc, "Choose a scenario file")
+    huge = b"#" * (state.MAX_SCENARIO_BYTES + 50_000)
+    browser = FakeBrowser(chooser, "huge.toml", huge)
+    browser.pick()
+    assert browser.bytes_sent == state.MAX_SCENARIO_BYTES + 1
+    (problem,) = _problems_shown_under(rc, "scenario")
+    assert f"file is {len(huge):,} bytes" in problem
+    rc.close()
+
+
+def test_dropping_an_edge_list_uses_it_as_the_network(no_kernel):
+    _box, rc = solara.render(ScenarioPanel(), handle_error=False)
+    scenario_drop, edge_drop = _upload_widgets(rc, "…or drop it here")
+    FakeBrowser(edge_drop, "ties.txt", b"ann bob\nbob cat\ncat ann\n").pick()
+    assert state.draft.value["network"]["kind"] == "edge_list"
+    rc.find(v.Alert, children=["Network from ties.txt"]).assert_single()
+    scenario = state.validate_draft(state.draft.value, state.base_dir.value, "x")
+    assert scenario.network.kind == "edge_list"
+    assert scenario_drop.file_info == []
+    rc.close()
+
+
+def test_an_upload_the_browser_stops_sending_is_a_message_not_a_crash():
+    class Broken:
+        def read(self, size: int) -> bytes:
+            raise Exception("Timeout")  # as ipyvuetify's reader does
+
+    with pytest.raises(ScenarioError, match="did not finish"):
+        read_upload({"name": "a.toml", "size": 10, "file_obj": Broken(), "data": None}, 100)
 
 
 def test_an_edge_list_path_cannot_name_a_server_file(tmp_path):
