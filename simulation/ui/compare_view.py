@@ -109,7 +109,10 @@ def _VariantCard(index: int, variant: Variant, base: Scenario, knobs: dict[str, 
                         [v for i, v in enumerate(variants.value) if i != index]
                     ),
                 )
-        solara.Text("Changes from the scenario:", style={**HELP_STYLE, "margin-bottom": "8px"})
+        solara.Text(
+            "Changes from the scenario:",
+            style={**HELP_STYLE, "display": "block", "margin-bottom": "8px"},
+        )
         for key, value in variant.overrides.items():
             knob = knobs.get(key)
             if knob is None:
@@ -200,7 +203,15 @@ def CompareView(scenario: Scenario | None):
                     ),
                 )
             with solara.Div(style={"width": "170px"}):
-                solara.InputInt("Runs per strategy", value=runs, optional=False, dense=True)
+                # Taken as typed: with update-on-Enter, ipywidgets can deliver the Enter before
+                # the typed text (under load), and the old number would run.
+                solara.InputInt(
+                    "Runs per strategy",
+                    value=runs,
+                    optional=False,
+                    dense=True,
+                    continuous_update=True,
+                )
             solara.Button(
                 "Run comparison",
                 icon_name="mdi-play-circle",
@@ -209,6 +220,13 @@ def CompareView(scenario: Scenario | None):
                 on_click=lambda: compare_task(scenario, list(variants.value), int(runs.value)),
                 classes=["wom-run-compare"],
             )
+            if runs.value:
+                solara.Text(
+                    f"{len(variants.value)} strategies × {runs.value:,} runs = "
+                    f"{len(variants.value) * runs.value:,} simulated campaigns",
+                    style=HELP_STYLE,
+                    classes=["wom-run-size"],
+                )
             if compare_task.pending:
                 solara.Button(
                     "Cancel",

@@ -250,9 +250,14 @@ def _Counters(counts: dict[str, int]):
 @solara.component
 def _Timeline(timeline: dict[str, list[float]], steps: int):
     length = len(next(iter(timeline.values()), []))
+    # The y-axis title runs up the left side, clear of the legend on top, just left of the
+    # widest tick label (ECharts writes 12,345, about 7 px a character; its top tick is a
+    # round number at most ~25% above the largest value).
+    largest = max((max(v, default=0) for v in timeline.values()), default=0)
+    label_width = 7 * len(f"{round(largest * 1.25):,}") + 8
     option = {
         "animation": False,
-        "grid": {"left": 48, "right": 12, "top": 36, "bottom": 36},
+        "grid": {"left": label_width + 24, "right": 12, "top": 36, "bottom": 36},
         "legend": {"top": 0, "textStyle": {"fontSize": 11}},
         "tooltip": {"trigger": "axis"},
         "xAxis": {
@@ -266,6 +271,9 @@ def _Timeline(timeline: dict[str, list[float]], steps: int):
         "yAxis": {
             "type": "value",
             "name": "people (cumulative)",
+            "nameLocation": "middle",
+            "nameRotate": 90,
+            "nameGap": label_width,
             "nameTextStyle": {"fontSize": 11},
         },
         "series": [

@@ -20,6 +20,10 @@ TITLE = "Word of mouth — campaign simulator"
 _CSS = """
 .wom-scenario-panel .v-input__slot { margin-bottom: 0 !important; }
 .wom-scenario-panel .v-input { margin-top: 2px !important; padding-top: 2px !important; }
+/* A text field or select floats its label above its box, and a dense one leaves it no room. */
+.wom-scenario-panel .v-input.v-text-field { padding-top: 16px !important; }
+.wom-compare .v-input--dense.v-text-field { padding-top: 12px !important; }
+.wom-uploads .solara-file-drop { height: auto; min-height: 40px; margin: 0; color: #6c757d; }
 .wom-scenario-panel .v-messages { min-height: 0 !important; }
 .v-slider__thumb-label { display: none; }
 """

@@ -124,10 +124,11 @@ def timeline_figure(
     ax.legend(fontsize=8, frameon=False)
     _style(ax)
     if meaning:
-        fig.text(
-            0.01,
-            0.005,
+        # A figure-level x label: constrained layout keeps room for it below the axis label.
+        fig.supxlabel(
             f"{metric}: {meaning}. Band: 95% interval of the mean.",
+            x=0.01,
+            ha="left",
             fontsize=8,
             color="#555",
         )
