@@ -34,7 +34,8 @@ def test_batches_change_no_number_and_match_the_engine():
     direct = simulate(BASE.with_overrides({"seeding.strategy": "random"}), runs=30)
     for a, b in zip(one.results, many.results, strict=True):
         for metric in a.values:
-            assert np.array_equal(a.values[metric], b.values[metric])
+            # A metric can be undefined in a run (NaN: roi without costs); that is a number too.
+            assert np.array_equal(a.values[metric], b.values[metric], equal_nan=True)
     assert np.array_equal(many.results[1].values["reach"], direct.values["reach"])
     assert np.allclose(many.results[1].timeline["sharers"], direct.timeline["sharers"])
 
@@ -47,8 +48,9 @@ def test_timeline_band_surrounds_the_mean_and_table_has_intervals():
         assert np.all(high >= variant.timeline["sharers"] - 1e-9)
     table = result.table()
     assert set(table["variant"]) == {"hubs", "random"}
-    assert np.all(table["ci95_low"] <= table["mean"])
-    assert np.all(table["mean"] <= table["ci95_high"])
+    defined = table.dropna(subset=["mean"])
+    assert np.all(defined["ci95_low"] <= defined["mean"])
+    assert np.all(defined["mean"] <= defined["ci95_high"])
     assert list(result.wide_table().columns) == ["metric", "hubs", "random", "meaning"]
 
 
