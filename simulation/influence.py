@@ -12,10 +12,10 @@ The algorithms a strategist can name in ``[seeding] strategy``, on plain arrays:
 * :func:`betweenness` — sampled betweenness centrality (networkx, Brandes & Pich 2007).
 
 Influence flows along follower ties: ``u``'s shares reach ``indices[indptr[u]:indptr[u + 1]]``.
-Under the independent cascade (IC) each tie ``u -> v`` is live with probability ``p[v]``, which
-depends on the receiver only (the kernel's share probability per exposure: visibility x appeal x
-affinity of v's segment x stickiness), so an RR set is grown along in-ties with one geometric
-skip per person.
+Under the independent cascade (IC) each tie ``u -> v`` is live with its own probability (the
+kernel's share probability per exposure: visibility x tie-strength visibility x appeal x
+affinity of v's segment x stickiness), given aligned with ``indices``. An RR set is grown along
+in-ties by geometric skips at each person's largest in-tie probability, thinned to each tie's.
 
 Budgets are a number of seeds ``k``, a sum of fees ``money``, or both. With fees, each greedy is
 run twice, by gain (unit cost) and by gain per unit of fee (cost-benefit), and the better of
@@ -46,6 +46,7 @@ __all__ = [
     "celf",
     "degree_discount",
     "imm",
+    "in_arc_order",
     "kernel_spreads",
     "rr_sets",
 ]
@@ -54,6 +55,9 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2 ** -53
 # Memory the RR sets of one IMM run may take before it refuses (bytes).
 RR_MEMORY_LIMIT = 4 * 1024**3
+# CELF re-estimates up to this many stale candidates at once (fixed, so the seeds do not depend
+# on the number of threads).
+_CELF_BATCH = 8
 # RR set members sampled per call of the compiled sampler (bounds its scratch buffers).
 _RR_BATCH_ENTRIES = 1 << 24
 
@@ -190,6 +194,26 @@ def betweenness(graph: SocialGraph, pivots: int | None, seed: int) -> np.ndarray
     return np.array([values[i] for i in range(graph.n)], np.float64)
 
 
+def in_arc_order(graph: SocialGraph) -> np.ndarray:
+    """``int64[arcs]``: each in-tie's position in ``indices`` (in-ties as in ``in_indices``).
+
+    Per-tie arrays aligned with ``indices`` are read along in-ties through it.
+    """
+    n = graph.n
+    senders = np.repeat(np.arange(n, dtype=np.int64), graph.out_degree)
+    receivers = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.in_indptr))
+    by_out = np.argsort(senders * n + graph.indices, kind="stable")
+    by_in = np.argsort(graph.in_indices.astype(np.int64) * n + receivers, kind="stable")
+    order = np.empty(len(by_in), np.int64)
+    order[by_in] = by_out
+    return order
+
+
+def _per_tie(graph: SocialGraph, p: float | np.ndarray) -> np.ndarray:
+    """Tie probabilities aligned with ``graph.indices`` (one p broadcast to every tie)."""
+    return np.broadcast_to(np.asarray(p, np.float64), graph.indices.shape).copy()
+
+
 def degree_discount(
     graph: SocialGraph,
     k: int | None,
@@ -205,17 +229,18 @@ def degree_discount(
     Chen et al. seed, round by round, the person with the highest discounted degree
     ``dd_v = d_v - 2 t_v - (d_v - t_v) t_v p``, ``t_v`` being v's contacts already seeded. It
     ranks people by the one-hop estimate of the spread a new seed adds,
-    ``(1 - t_v p) (1 + (d_v - t_v) p) = 1 + p dd_v``. With per-tie probabilities ``p[w]`` (ties
-    into w) the same estimate reads ``(1 - t_v p_v) (1 + D_v)``, where ``t_v`` counts seeds v
-    follows and ``D_v`` sums ``p_w`` over v's followers w not yet seeded; with one p on an
-    undirected graph it is the paper's ``1 + p dd_v``, so the order of seeds is the paper's.
-    Ties (every person when p = 0) go to the higher ``d_v - 2 t_v`` (unseeded followers minus
-    ``t_v``), then the lower index.
+    ``(1 - t_v p) (1 + (d_v - t_v) p) = 1 + p dd_v``. With a probability per tie the same
+    estimate reads ``(1 - T_v) (1 + D_v)``, where ``T_v`` sums the probabilities of the ties
+    into v from seeds and ``D_v`` those of the ties from v to followers not yet seeded; with one
+    p on an undirected graph it is the paper's ``1 + p dd_v``, so the order of seeds is the
+    paper's. Ties (every person when p = 0) go to the higher ``d_v - 2 t_v`` (unseeded
+    followers minus seeds followed), then the lower index.
 
     Args:
         graph: The social graph.
         k: Most seeds (``None``: as many as ``money`` buys).
-        p: Tie probability, one for all ties or ``float64[n]`` by receiver.
+        p: Tie probability, one for every tie or ``float64[arcs]`` aligned with
+            ``graph.indices``.
         pool: People allowed as seeds (default: everyone).
         fees: ``float64[n]`` fee of each person (with ``money``).
         money: Most total fee; people who no longer fit are passed over.
@@ -228,11 +253,13 @@ def degree_discount(
         W. Chen, Y. Wang, S. Yang. Efficient influence maximization in social networks. KDD 2009.
     """
     n = graph.n
-    prob = np.broadcast_to(np.asarray(p, np.float64), (n,)).copy()
-    degree = graph.out_degree.astype(np.float64)
-    sources = np.repeat(np.arange(n), graph.out_degree)
-    reach = np.bincount(sources, weights=prob[graph.indices], minlength=n)  # D_v
-    unseeded_followers = degree.copy()
+    tie_p = _per_tie(graph, p)
+    in_p = tie_p if np.ndim(p) == 0 else tie_p[in_arc_order(graph)]
+    indptr, indices = graph.indptr, graph.indices
+    senders = np.repeat(np.arange(n), graph.out_degree)
+    reach = np.bincount(senders, weights=tie_p, minlength=n)  # D_v
+    from_seeds = np.zeros(n)  # T_v
+    unseeded_followers = graph.out_degree.astype(np.float64)
     seeded_contacts = np.zeros(n)  # t_v
     allowed = np.zeros(n, bool)
     allowed[np.arange(n) if pool is None else pool] = True
@@ -245,7 +272,7 @@ def degree_discount(
             allowed &= spent + price <= money
         if not allowed.any():
             break
-        gain = (1.0 - seeded_contacts * prob) * (1.0 + reach)
+        gain = (1.0 - from_seeds) * (1.0 + reach)
         if cost_benefit:
             gain = np.maximum(gain, 0.0) / price
         key = np.where(allowed, gain, -np.inf)
@@ -256,9 +283,12 @@ def degree_discount(
         allowed[v] = False
         spent += price[v]
         # v's followers now follow one more seed; people v follows lose v as an unseeded follower.
-        seeded_contacts[graph.indices[graph.indptr[v] : graph.indptr[v + 1]]] += 1
-        followed = graph.in_indices[graph.in_indptr[v] : graph.in_indptr[v + 1]]
-        np.subtract.at(reach, followed, prob[v])
+        followers = indices[indptr[v] : indptr[v + 1]]
+        np.add.at(from_seeds, followers, tie_p[indptr[v] : indptr[v + 1]])
+        np.add.at(seeded_contacts, followers, 1.0)
+        lo, hi = graph.in_indptr[v], graph.in_indptr[v + 1]
+        followed = graph.in_indices[lo:hi]
+        np.subtract.at(reach, followed, in_p[lo:hi])
         np.subtract.at(unseeded_followers, followed, 1.0)
     return np.array(seeds, np.int32)
 
@@ -354,7 +384,8 @@ def celf(
 
     The first round estimates the spread of every candidate alone (``len(candidates) x runs``
     replicates, in parallel); later rounds re-estimate only the top of a priority queue, since a
-    marginal gain can only shrink as the seed set grows (submodularity). Every estimate is the
+    marginal gain can only shrink as the seed set grows (submodularity), a few stale entries
+    at a time so each batch of replicates keeps every thread busy. Every estimate is the
     mean of ``runs`` replicates of the kernel (rule, content and step limit of the scenario) on
     the same replicate indices, so gains are differences of paired estimates.
 
@@ -408,18 +439,25 @@ def celf(
                 spent += fees[v]
                 spread += gain
                 continue
-            total = kernel_spreads(
+            # Re-estimate v and the next stale entries together: one parallel batch of replicates.
+            stale = [v]
+            while heap and len(stale) < _CELF_BATCH and heap[0][2] != len(chosen):
+                w = heapq.heappop(heap)[1]
+                if budget.money is None or spent + fees[w] <= budget.money:
+                    stale.append(w)
+            totals = kernel_spreads(
                 arrays,
                 params,
                 np.array(chosen, np.int32),
-                np.array([v], np.int32),
+                np.array(stale, np.int32),
                 runs=runs,
                 steps=steps,
                 seed=seed,
                 workers=workers,
-            )[0]
-            gain = total - spread
-            heapq.heappush(heap, (-(gain / fees[v] if ratio else gain), v, len(chosen), gain))
+            )
+            for w, total in zip(stale, totals.tolist(), strict=True):
+                gain = total - spread
+                heapq.heappush(heap, (-(gain / fees[w] if ratio else gain), w, len(chosen), gain))
         seeds = np.array(chosen, np.int32)
         selection = Selection(
             seeds, spread, _sequential_cost(seeds, budget.fees if budget.priced else None), variant
@@ -438,6 +476,7 @@ def _sample_rr(
     in_indptr: np.ndarray,
     in_indices: np.ndarray,
     log_q: np.ndarray,
+    accept: np.ndarray,
     seed: np.uint64,
     first: int,
     count: int,
@@ -445,19 +484,22 @@ def _sample_rr(
     used: np.ndarray,
     sizes: np.ndarray,
 ) -> bool:
-    """Sample RR sets ``first .. first + count - 1``; False if a worker's buffer row overflowed.
+    """Sample RR sets ``first .. first + count - 1``; False if a chunk's buffer row overflowed.
 
-    Worker w fills ``buffer[w]`` with a contiguous block of the sets, one after another, so the
+    Chunk w fills ``buffer[w]`` with a contiguous block of the sets, one after another, so the
     rows read in order hold the sets in index order. Set i is a pure function of (seed, i): its
     root is uniform over all people, and from every person v reached, each in-tie u -> v is live
-    with probability ``p_v`` (``log_q[v] = log(1 - p_v)``), visited by geometric skips.
+    with its own probability: candidates are found by geometric skips at v's largest in-tie
+    probability (``log_q[v] = log(1 - max p)``) and kept with ``accept[j] = p_j / max p`` (all
+    kept when ``accept`` is empty: every tie into v has the same probability).
     """
     n = in_indptr.shape[0] - 1
-    workers = buffer.shape[0]
+    thinned = accept.shape[0] > 0
+    chunks = buffer.shape[0]
     cap = buffer.shape[1]
-    chunk = (count + workers - 1) // workers
-    overflow = np.zeros(workers, np.bool_)
-    for w in prange(workers):
+    chunk = (count + chunks - 1) // chunks
+    overflow = np.zeros(chunks, np.bool_)
+    for w in prange(chunks):
         # One byte per person, cleared after each set: small enough to stay in cache.
         mark = np.zeros(n, np.uint8)
         row = buffer[w]
@@ -492,6 +534,12 @@ def _sample_rr(
                     if jump >= b - j:
                         break
                     j += int(jump)
+                    if thinned and accept[j] < 1.0:
+                        word = kernel.splitmix64(x)
+                        x += _GOLDEN
+                        if float(word >> np.uint64(11)) * _TO_UNIT >= accept[j]:
+                            j += 1
+                            continue
                     u = in_indices[j]
                     if mark[u] == 0:
                         if end >= cap:
@@ -607,15 +655,28 @@ class RRSets:
 
 
 class _Sampler:
-    """Draws RR sets in index order, batch by batch, across numba's threads."""
+    """Draws RR sets in index order, batch by batch, across numba's threads.
 
-    def __init__(self, graph: SocialGraph, p: np.ndarray, seed: int, workers: int) -> None:
-        with np.errstate(divide="ignore"):
-            self.log_q = np.log1p(-np.clip(np.asarray(p, np.float64), 0.0, 1.0))
+    A batch is cut into more chunks than threads, handed out one at a time, so a thread the
+    operating system pauses (a busy machine) holds up little of the batch.
+    """
+
+    def __init__(self, graph: SocialGraph, p: float | np.ndarray, seed: int, workers: int) -> None:
+        n = graph.n
+        tie_p = np.clip(_per_tie(graph, p), 0.0, 1.0)
+        in_p = tie_p if np.ndim(p) == 0 else tie_p[in_arc_order(graph)]
+        receiver = np.repeat(np.arange(n), np.diff(graph.in_indptr))
+        largest = np.zeros(n)
+        np.maximum.at(largest, receiver, in_p)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.log_q = np.log1p(-largest)
+            accept = np.where(largest[receiver] > 0.0, in_p / largest[receiver], 0.0)
+        uniform = bool(np.all((accept == 1.0) | (largest[receiver] == 0.0)))
+        self.accept = np.zeros(0) if uniform else accept
         self.graph = graph
         self.seed = np.uint64(seed)
-        self.workers = workers
-        self.mean_size = 1.0 + float(np.asarray(p).mean()) * graph.in_indices.size / graph.n
+        self.chunks = 8 * workers
+        self.mean_size = 1.0 + float(in_p.sum()) / max(n, 1)
 
     def sample(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """RR sets ``first .. first + count - 1``: (nodes, sizes)."""
@@ -624,39 +685,44 @@ class _Sampler:
         while done < count:
             batch = int(min(max(_RR_BATCH_ENTRIES / self.mean_size, 1024), 1 << 20))
             size = min(batch, count - done)
-            per_worker = -(-size // self.workers)
-            cap = max(self.graph.n + 1, int(1.5 * self.mean_size * per_worker) + 1024)
+            per_chunk = -(-size // self.chunks)
+            cap = max(self.graph.n + 1, int(1.5 * self.mean_size * per_chunk) + 1024)
             sizes = np.zeros(size, np.int32)
-            used = np.zeros(self.workers, np.int64)
+            used = np.zeros(self.chunks, np.int64)
             while True:
-                buffer = np.empty((self.workers, cap), np.int32)
-                ok = _sample_rr(
-                    self.graph.in_indptr,
-                    self.graph.in_indices,
-                    self.log_q,
-                    self.seed,
-                    first + done,
-                    size,
-                    buffer,
-                    used,
-                    sizes,
-                )
+                buffer = np.empty((self.chunks, cap), np.int32)
+                with numba.parallel_chunksize(1):
+                    ok = _sample_rr(
+                        self.graph.in_indptr,
+                        self.graph.in_indices,
+                        self.log_q,
+                        self.accept,
+                        self.seed,
+                        first + done,
+                        size,
+                        buffer,
+                        used,
+                        sizes,
+                    )
                 if ok:
                     break
                 cap *= 2
-            nodes_parts.extend(buffer[w, : used[w]] for w in range(self.workers))
+            nodes_parts.extend(buffer[w, : used[w]] for w in range(self.chunks))
             size_parts.append(sizes)
             self.mean_size = max(1.0, float(sizes.mean()))
             done += size
         return np.concatenate(nodes_parts), np.concatenate(size_parts)
 
 
-def rr_sets(graph: SocialGraph, p: np.ndarray, count: int, seed: int, *, first: int = 0) -> RRSets:
+def rr_sets(
+    graph: SocialGraph, p: float | np.ndarray, count: int, seed: int, *, first: int = 0
+) -> RRSets:
     """Sample RR sets ``first .. first + count - 1`` under the independent cascade.
 
     Args:
         graph: The social graph.
-        p: ``float64[n]`` probability that a tie into each person is live.
+        p: Probability that a tie is live: one for every tie, or ``float64[arcs]`` aligned
+            with ``graph.indices``.
         count: Number of sets.
         seed: Seed; set i is a pure function of (seed, i), whatever the thread count.
         first: Index of the first set.
@@ -727,7 +793,7 @@ def _log_binomial(n: int, k: int) -> float:
 
 def imm(
     graph: SocialGraph,
-    p: np.ndarray,
+    p: float | np.ndarray,
     candidates: np.ndarray,
     budget: Budget,
     *,
@@ -753,7 +819,8 @@ def imm(
 
     Args:
         graph: The social graph.
-        p: ``float64[n]`` probability that a tie into each person is live.
+        p: Probability that a tie is live: one for every tie, or ``float64[arcs]`` aligned
+            with ``graph.indices``.
         candidates: People allowed as seeds.
         budget: Most seeds and/or most money.
         epsilon: Approximation slack, in (0, 1).

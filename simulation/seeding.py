@@ -81,19 +81,24 @@ def seed_fees(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
 
 
 def tie_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
-    """``float64[n]``: P(a tie into each person carries a share) under the cascade rule.
+    """``float64[arcs]``: P(a tie carries a share) under the cascade rule, by ``graph.indices``.
 
-    The kernel's share probability per exposure at step 1 (no decay): visibility x appeal x
-    affinity of the receiver's segment (capped at 1) x stickiness; ``seeding.propagation``
-    replaces it with one p for every tie.
+    The kernel's share probability per exposure of a fresh post (no decay): visibility x the
+    tie's strength visibility (under ``[ties]``) x appeal x affinity of the receiver's segment
+    (capped at 1) x stickiness; ``seeding.propagation`` replaces it with one p for every tie.
     """
     p = scenario.seeding.propagation
     if p is not None:
-        return np.full(graph.n, float(p))
+        return np.full(graph.indices.shape, float(p))
     content = scenario.content
     affinity = np.array([s.affinity for s in scenario.segments] or [1.0], np.float64)
     per_segment = content.visibility * np.minimum(content.appeal * affinity, 1.0)
-    return (per_segment * content.stickiness)[graph.segment_of]
+    tie_p = (per_segment * content.stickiness)[graph.segment_of[graph.indices]]
+    ties = scenario.ties
+    if ties is not None:
+        strong = _tie_strength(scenario, graph).astype(bool)
+        tie_p *= np.where(strong, ties.strong_visibility, ties.weak_visibility)
+    return tie_p
 
 
 def plan_seeds(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
@@ -338,9 +343,16 @@ def _cascade_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray
     return tie_probabilities(scenario, graph)
 
 
-def kernel_inputs(scenario: Scenario, graph: SocialGraph) -> tuple[kernel.Graph, kernel.Params]:
-    """The kernel's graph and who-shares-only parameters for a scenario."""
+def _tie_strength(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
+    """``uint8[arcs]``: 1 where a tie is strong under ``[ties]``, as the engine decides it."""
     # Imported here: the engine imports this module to build a scenario's seed plan.
+    from simulation.engine import _tie_strength
+
+    return _tie_strength(scenario, graph)
+
+
+def kernel_inputs(scenario: Scenario, graph: SocialGraph) -> tuple[kernel.Graph, kernel.Params]:
+    """The kernel's graph (tie strengths included) and who-shares-only parameters."""
     from simulation.engine import kernel_params
 
     arrays = kernel.Graph(
@@ -349,17 +361,21 @@ def kernel_inputs(scenario: Scenario, graph: SocialGraph) -> tuple[kernel.Graph,
         in_indptr=graph.in_indptr,
         in_indices=graph.in_indices,
         segment_of=graph.segment_of,
+        tie_strong=_tie_strength(scenario, graph),
     )
     params = kernel_params(scenario, funnel=False)
     p = scenario.seeding.propagation
     if p is not None and scenario.diffusion.rule == "cascade":
-        # One tie probability p: see and share surely, engage with p, no affinity or decay.
+        # One tie probability p: see and share surely, engage with p, no affinity, decay or
+        # tie strength.
         params = params._replace(
             visibility=1.0,
             appeal=float(p),
             stickiness=1.0,
             affinity=np.ones_like(params.affinity),
             decay=1.0,
+            strong_visibility=1.0,
+            weak_visibility=1.0,
         )
     return arrays, params
 

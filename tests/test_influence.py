@@ -77,8 +77,9 @@ def test_rr_sets_use_the_tie_probability_of_the_receivers_segment():
     graph = build_graph(s)
     p = tie_probabilities(s, graph)
     # Per exposure: visibility x min(1, appeal x affinity) x stickiness, by the receiver.
-    assert set(np.round(p, 12)) == {0.4, 0.1}
-    expected = (1 + p[1:].sum()) / n
+    receivers = graph.segment_of[graph.indices]
+    np.testing.assert_allclose(p, np.where(receivers == 0, 0.4, 0.1))
+    expected = (1 + p[graph.indptr[0] : graph.indptr[1]].sum()) / n
     share = influence.rr_sets(graph, p, count, seed=3).coverage(np.array([0])) / count
     assert abs(share - expected) < 4 * math.sqrt(expected * (1 - expected) / count)
 
@@ -122,6 +123,54 @@ def test_rr_estimates_agree_with_the_kernels_single_seed_spreads():
         mc = sharers(seeded, runs)
         mc_se = mc.std(ddof=1) / math.sqrt(runs)
         assert abs(rr_spread - mc.mean()) < 4 * math.hypot(rr_se, mc_se), v
+
+
+def _random_follower_graph(path: Path, n: int, ties: int, seed: int) -> None:
+    """A directed edge list with random weights 1..3 (no self-loops or repeats)."""
+    rng = np.random.default_rng(seed)
+    pairs = {(int(u), int(v)) for u, v in rng.integers(0, n, (ties, 2)) if u != v}
+    path.write_text("".join(f"{u} {v} {rng.integers(1, 4)}\n" for u, v in sorted(pairs)))
+
+
+def test_rr_estimates_agree_with_the_kernel_under_strong_and_weak_ties(tmp_path):
+    # Directed ties, strong ones by weight: each tie has its own probability, read along
+    # in-ties through in_arc_order and thinned from the largest one into each person.
+    _random_follower_graph(tmp_path / "follows.txt", 300, 1500, seed=2)
+    base = scenario(
+        {"kind": "edge_list", "path": "follows.txt", "directed": True},
+        tmp_path,
+        content={"visibility": 1.0, "appeal": 0.6, "stickiness": 0.5},
+        ties={
+            "strong": "weight",
+            "weight_threshold": 3.0,
+            "strong_visibility": 0.9,
+            "weak_visibility": 0.25,
+        },
+        steps=300,
+    )
+    graph = build_graph(base)
+    p = tie_probabilities(base, graph)
+    assert set(np.round(p, 12)) == {0.27, 0.075}
+    count, runs = 200_000, 3000
+    sets = influence.rr_sets(graph, p, count, seed=4)
+    for v in np.argsort(-graph.out_degree)[[0, 5, 50, 200]].tolist():
+        share = sets.coverage(np.array([v])) / count
+        rr_spread, rr_se = graph.n * share, graph.n * math.sqrt(share * (1 - share) / count)
+        seeded = {"seeding": {"strategy": "nodes", "nodes": [str(graph.labels[v])]}}
+        mc = sharers(base.with_overrides(seeded), runs)
+        mc_se = mc.std(ddof=1) / math.sqrt(runs)
+        assert abs(rr_spread - mc.mean()) < 4 * math.hypot(rr_se, mc_se), v
+
+
+def test_in_arc_order_finds_each_in_tie_among_the_out_ties(tmp_path):
+    _random_follower_graph(tmp_path / "follows.txt", 50, 300, seed=1)
+    s = scenario({"kind": "edge_list", "path": "follows.txt", "directed": True}, tmp_path)
+    graph = build_graph(s)
+    order = influence.in_arc_order(graph)
+    senders = np.repeat(np.arange(graph.n), graph.out_degree)
+    receivers = np.repeat(np.arange(graph.n), np.diff(graph.in_indptr))
+    np.testing.assert_array_equal(senders[order], graph.in_indices)
+    np.testing.assert_array_equal(graph.indices[order], receivers)
 
 
 def test_rr_sets_do_not_depend_on_the_number_of_threads():
