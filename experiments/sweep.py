@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -427,9 +427,7 @@ def run_sweep(
                 f"({', '.join(changed)}); its parts may mix them"
             )
 
-    document["done"] = sorted(t.as_list() for t in tasks)
-    document["complete"] = True
-    document["updated"] = _now()
+    _record_done(document, [t.as_list() for t in tasks])
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / MANIFEST, document)
     return SweepResult(
@@ -447,6 +445,16 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _record_done(document: dict[str, Any], done: list[list[int]]) -> None:
+    """Put the finished tasks, and the points whose tasks all finished, in the manifest."""
+    per_point = -(-document["runs"] // document["task_runs"])
+    finished = Counter(point for point, _, _ in done)
+    document["done"] = sorted(done)
+    document["points_done"] = sorted(p for p, n in finished.items() if n == per_point)
+    document["complete"] = len(done) == document["tasks"]
+    document["updated"] = _now()
+
+
 def _manifest(
     design: Design,
     task_runs: int,
@@ -455,7 +463,7 @@ def _manifest(
     previous: dict[str, Any] | None,
 ) -> dict[str, Any]:
     experiment = design.experiment.model_dump(mode="json", exclude_none=True)
-    return {
+    document = {
         "format": MANIFEST_FORMAT,
         "experiment": {"file": design.source, **experiment},
         "fingerprint": design.fingerprint(),
@@ -470,13 +478,12 @@ def _manifest(
         "points": [{"point": p.index, "values": p.overrides} for p in design.points],
         "task_runs": task_runs,
         "tasks": len(tasks),
-        "done": sorted(t.as_list() for t in done),
-        "complete": len(done) == len(tasks),
         "versions": _versions(),
         "started": previous.get("started", _now()) if previous else _now(),
-        "updated": _now(),
         "engine": previous.get("engine", {}) if previous else {},
     }
+    _record_done(document, [t.as_list() for t in done])
+    return document
 
 
 def _execute(
@@ -536,13 +543,13 @@ def _execute(
             bar.update(task.runs)
             bar.set_postfix_str(f"{len(finished)}/{document['tasks']} tasks", refresh=False)
             if time.monotonic() - written_at > MANIFEST_INTERVAL:
-                document["done"], document["updated"] = sorted(finished), _now()
+                _record_done(document, finished)
                 _write_json(out / MANIFEST, document)
                 written_at = time.monotonic()
     finally:
         bar.close()
         if futures:  # interrupted: record what was finished
-            document["done"], document["updated"] = sorted(finished), _now()
+            _record_done(document, finished)
             _write_json(out / MANIFEST, document)
     return list(warnings)
 

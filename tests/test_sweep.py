@@ -188,6 +188,7 @@ def test_manifest_records_experiment_scenario_versions_and_done_tasks(by_address
     tasks = plan_tasks(design, manifest["task_runs"])
     assert manifest["complete"] is True
     assert manifest["done"] == sorted(t.as_list() for t in tasks)
+    assert manifest["points_done"] == [0, 1, 2, 3]
     assert sorted(p.name for p in by_address.glob("part-*.parquet")) == sorted(
         t.part for t in tasks
     )
