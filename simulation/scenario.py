@@ -660,7 +660,7 @@ def campaign_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, An
             unknown(("posts", i, "brand"), "brand", post.brand, brands)
     names = [name for name, _, _ in scenario.calendar()]
     repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
+    if repeated and len(set(brands)) == len(brands):  # else reported as repeated brands
         problems.append(
             (
                 ("posts",),

@@ -200,3 +200,152 @@ def test_mesa_model_equals_monte_carlo_replicate(scenario, seed, run):
         line = result.timeline[name]
         padded = np.pad(line, (0, scenario.steps + 1 - len(line)), mode="edge")
         np.testing.assert_array_equal(frame[name].to_numpy(), padded, err_msg=name)
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+@st.composite
+def campaigns(draw):
+    """Small scenarios with calendars, competitors, ads, tie strength and a crisis."""
+    base = draw(scenarios(rules=("cascade", "cascade", "threshold", "bass")))
+    data = base.to_toml_dict()
+    data["diffusion"]["threshold"] = 0.3
+    data["content"]["comment_ratio"] = draw(probability)
+    most = min(3, data["network"]["n"])  # seeds per table: at most the population
+    random_seeds = {"strategy": "random", "budget": draw(st.integers(0, most))}
+    posts = [
+        {"name": f"p{i}", "start": draw(st.integers(0, 5)), "appeal": draw(probability)}
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    if posts and draw(st.booleans()):
+        posts[-1]["seeding"] = random_seeds
+    competitors = [
+        {
+            "name": f"rival{i}",
+            "start": draw(st.integers(0, 4)),
+            "content": dict(data["content"]),
+            "seeding": {"strategy": "random", "budget": draw(st.integers(0, most))},
+            "value": 2.0,
+        }
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    latest = max([p["start"] for p in posts] + [c["start"] for c in competitors] + [0])
+    brands = ["brand"] + [c["name"] for c in competitors]
+    ads = [
+        {
+            "brand": draw(st.sampled_from(brands)),
+            "spend_per_step": draw(st.floats(0.01, 0.5)),
+            "cpm": 10.0,
+            "segment": draw(st.sampled_from(["a", "b"])),
+            "start": latest + draw(st.integers(0, 3)),
+        }
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    data.update(posts=posts, competitors=competitors, ads=ads)
+    data["market"] = {"exclusive": draw(st.booleans())}
+    if draw(st.booleans()):
+        data["ties"] = {
+            "strong_visibility": draw(probability),
+            "weak_visibility": draw(probability),
+        }
+    if draw(st.booleans()):
+        data["crisis"] = {
+            "start": draw(st.integers(0, 4)),
+            "appeal": draw(probability),
+            "stickiness": draw(probability),
+            "persistence": draw(st.floats(0.0, 0.6)),
+            "impact": draw(probability),
+            "response_rate": draw(probability),
+            "response_time": draw(st.integers(1, 4)),
+            "response_capacity": draw(st.one_of(st.none(), st.integers(0, 3))),
+            "neutralize": draw(probability),
+            "seeding": {"strategy": "random", "budget": draw(st.integers(1, min(2, most)))},
+        }
+        if data["crisis"]["response_capacity"] is None:
+            del data["crisis"]["response_capacity"]
+    return base.with_overrides(data)
+
+
+@SETTINGS
+@given(campaigns(), st.integers(0, 2**32))
+def test_campaign_counts_are_consistent(scenario, seed):
+    result = simulate(scenario, runs=3, seed=seed)
+    values = result.values
+    for name, line in result.timeline.items():
+        if not name.startswith("share_of_voice"):
+            assert np.all(np.diff(line) >= 0), name
+    for suffix in [""] + [f"[brand:{b}]" for b in scenario.brand_names[1:]]:
+
+        def v(name, suffix=suffix):
+            return values[name + suffix]
+
+        assert np.all(v("impressions") == v("paid_impressions") + v("earned_impressions"))
+        assert np.all(v("conversions") == v("paid_conversions") + v("earned_conversions"))
+        assert np.all(v("reach") >= np.maximum(v("paid_reach"), v("earned_reach")))
+        assert np.all(v("reach") <= v("paid_reach") + v("earned_reach") + v("sharers"))
+        assert np.all(v("engaged_people") <= v("reach"))
+        assert np.all(v("engagements") == v("likes") + v("comments"))
+        assert np.all(v("conversions") <= v("clicks"))
+    if scenario.crisis is not None:
+        assert np.all(values["responses"] <= values["negative_sharers"])
+        assert np.all(values["neutralized"] <= values["responses"])
+        assert np.all(values["negative_sharers"] <= values["negative_reach"])
+    if scenario.competitors:
+        voice = sum(values[f"share_of_voice[brand:{b}]"] for b in scenario.brand_names)
+        spoken = ~np.isnan(voice)
+        np.testing.assert_allclose(voice[spoken], 1.0)
+        if scenario.market.exclusive:
+            people = sum(values[f"sharers[brand:{b}]"] for b in scenario.brand_names)
+            assert np.all(people <= prepare(scenario).graph.n)
+
+
+@SETTINGS
+@given(campaigns(), st.integers(0, 2**32), st.integers(1, 4))
+def test_campaign_results_do_not_depend_on_batch_size_or_threads(scenario, seed, batch):
+    prepared = prepare(scenario)
+    whole = simulate(scenario, runs=5, seed=seed, prepared=prepared)
+    pieces = [
+        simulate(
+            scenario,
+            runs=min(batch, 5 - start),
+            seed=seed,
+            first_run=start,
+            prepared=prepared,
+            workers=1,
+        )
+        for start in range(0, 5, batch)
+    ]
+    for name in whole.metrics:
+        joined = np.concatenate([p.values[name] for p in pieces])
+        np.testing.assert_array_equal(whole.values[name], joined, err_msg=name)
+
+
+@SETTINGS
+@given(campaigns(), st.integers(0, 2**32))
+def test_campaign_fewer_metrics_do_not_change_who_shares(scenario, seed):
+    prepared = prepare(scenario)
+    full = simulate(scenario, runs=3, seed=seed, prepared=prepared)
+    lean_names = ["sharers", "steps"] + [
+        n for n in full.metrics if n.startswith(("sharers[", "negative_sharers", "responses"))
+    ]
+    lean = simulate(scenario, runs=3, seed=seed, prepared=prepared, metrics=lean_names)
+    for name in lean_names:
+        np.testing.assert_array_equal(full.values[name], lean.values[name], err_msg=name)
+
+
+@SETTINGS
+@given(campaigns(), st.integers(0, 2**32), st.integers(0, 5))
+def test_campaign_mesa_model_equals_monte_carlo_replicate(scenario, seed, run):
+    prepared = prepare(scenario)
+    result = simulate(scenario, runs=1, seed=seed, first_run=run, prepared=prepared)
+    model = WordOfMouthModel.from_scenario(scenario, seed=seed, run=run, prepared=prepared)
+    for _ in range(scenario.steps):
+        model.step()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == scenario.steps + 1
+    assert set(frame.columns) == set(result.timeline)
+    for name, line in result.timeline.items():
+        padded = np.pad(line, (0, scenario.steps + 1 - len(line)), mode="edge")
+        np.testing.assert_array_equal(frame[name].to_numpy(), padded, err_msg=name)
+    assert [brand.name for brand in model.brands] == scenario.brand_names
