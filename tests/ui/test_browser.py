@@ -155,6 +155,8 @@ def _choose_file(page, index: int, path: Path) -> None:
 
 
 def test_a_bad_upload_shows_its_message_and_a_good_one_replaces_the_scenario(page, tmp_path):
+    from playwright.sync_api import expect
+
     bad = tmp_path / "broken.toml"
     bad.write_text('name = "x"\n[network]\nkind = "barabasi"\nn = 10\n')
     page.get_by_text("Upload a scenario or a network").first.click()
@@ -167,6 +169,8 @@ def test_a_bad_upload_shows_its_message_and_a_good_one_replaces_the_scenario(pag
     error = uploads.locator(".wom-upload-scenario-error")
     error.get_by_text("unknown network kind").first.wait_for(timeout=60_000)
     assert "broken.toml" in error.inner_text()
+    # Once handled, the chooser forgets the file, so the same file (fixed) can be chosen again.
+    expect(choosers.first).not_to_contain_text("broken.toml")
     error.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "6-bad-upload.png"))
     assert page.get_by_text("Spring launch").count() >= 1
@@ -180,6 +184,7 @@ def test_a_bad_upload_shows_its_message_and_a_good_one_replaces_the_scenario(pag
         timeout=60_000
     )
     page.locator(".v-app-bar").get_by_text("Autumn relaunch").wait_for()
+    expect(choosers.first).not_to_contain_text("mine.toml")
     assert error.count() == 0
     assert page.get_by_text("unknown network kind").count() == 0
 
@@ -190,5 +195,6 @@ def test_a_bad_upload_shows_its_message_and_a_good_one_replaces_the_scenario(pag
         timeout=60_000
     )
     page.get_by_text("valid scenario").first.wait_for()
+    expect(choosers.nth(1)).not_to_contain_text("ties.txt")
     page.screenshot(path=str(SHOTS / "7-good-uploads.png"))
     assert page.events["errors"] == []
