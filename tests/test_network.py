@@ -104,7 +104,7 @@ def test_edge_list_formats_comments_weights_and_labels(tmp_path):
 def test_edge_list_self_loops_and_duplicates_are_dropped_and_reported(tmp_path):
     path = tmp_path / "ties.txt"
     path.write_text("a b\na a\nb a\nc c\na b\n", encoding="utf-8")
-    labels, src, _dst, _w, warnings = read_edge_list(path)
+    _labels, src, _dst, _w, warnings = read_edge_list(path)
     assert len(src) == 1
     assert "2 self-loop(s) (first at line 2)" in warnings[0]
     assert "2 repeated tie(s) (first at line 3)" in warnings[1]
