@@ -107,8 +107,9 @@ COUNTERS = (
     MENTIONS,
 ) = range(15)
 N_COUNTERS = len(COUNTERS)
-# SHARERS, REACH, PAID_REACH, EARNED_REACH and ENGAGED_PEOPLE count distinct people: a brand
-# counts a person once whatever the post (see _mark).
+# SHARERS, REACH, PAID_REACH, EARNED_REACH and ENGAGED_PEOPLE count distinct people (a brand
+# counts a person once whatever the post, see _mark); the others add up over posts.
+
 # Per-segment counters.
 SEGMENT_COUNTERS = ("sharers", "reach", "engagements", "conversions")
 SEG_SHARERS, SEG_REACH, SEG_ENGAGEMENTS, SEG_CONVERSIONS = range(4)

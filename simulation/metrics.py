@@ -19,9 +19,17 @@ import numpy as np
 from scipy.special import stdtrit
 
 from simulation.errors import Problem, ScenarioError
-from simulation.scenario import _did_you_mean
+from simulation.scenario import Scenario, _did_you_mean
 
-__all__ = ["METRICS", "Metric", "describe", "needs", "resolve_metrics", "summarize"]
+__all__ = [
+    "METRICS",
+    "Metric",
+    "campaign_qualifiers",
+    "describe",
+    "needs",
+    "resolve_metrics",
+    "summarize",
+]
 
 
 @dataclass(frozen=True)
@@ -248,6 +256,7 @@ def resolve_metrics(
     posts: list[str] | tuple[str, ...] = (),
     brands: list[str] | tuple[str, ...] = (),
     crisis: bool = False,
+    scenario: Scenario | None = None,
 ) -> list[str]:
     """Check requested metric names (all metrics when ``None``); return them in a fixed order.
 
@@ -258,10 +267,13 @@ def resolve_metrics(
         posts: Post names of a content calendar (``metric[post:name]``), if any.
         brands: Brand names when there are competitors (``metric[brand:name]``), if any.
         crisis: Whether the scenario has a crisis (its metrics exist).
+        scenario: A scenario to take ``posts``, ``brands`` and ``crisis`` from instead.
 
     Raises:
         ScenarioError: an unknown metric name, with a did-you-mean.
     """
+    if scenario is not None:
+        posts, brands, crisis = campaign_qualifiers(scenario)
     segmented = len(segment_names) > 1 or segment_names != ["everyone"]
     competition = len(brands) > 1
     scopes = {"always", *(["competition"] if competition else []), *(["crisis"] if crisis else [])}
@@ -297,6 +309,16 @@ def resolve_metrics(
             )
         raise ScenarioError(problems)
     return [m for m in available if m in set(requested)]
+
+
+def campaign_qualifiers(scenario: Scenario) -> tuple[list[str], list[str], bool]:
+    """A scenario's (post names, brand names, crisis) as :func:`resolve_metrics` takes them.
+
+    Post names only with a content calendar (``[[posts]]``), brand names only with competitors.
+    """
+    posts = [name for name, _, _ in scenario.calendar()] if scenario.posts else []
+    brands = scenario.brand_names if scenario.competitors else []
+    return posts, brands, scenario.crisis is not None
 
 
 def needs(metric: str) -> str:
