@@ -34,7 +34,6 @@ import hashlib
 import itertools
 import json
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -45,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulation.errors import Problem, ScenarioError
 from simulation.metrics import resolve_metrics
-from simulation.scenario import Scenario, _did_you_mean, load_scenario
+from simulation.scenario import Scenario, _did_you_mean, load_scenario, read_toml
 
 __all__ = [
     "Design",
@@ -271,25 +270,7 @@ def load_experiment(path: str | Path, *, metrics: list[str] | None = None) -> De
     """
     path = Path(path)
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError.single("experiment file not found", source=source) from None
-    except OSError as exc:
-        raise ScenarioError.single(f"cannot read file: {exc.strerror}", source=source) from None
-    try:
-        text = raw.decode("utf-8")
-        data = tomllib.loads(text)
-    except UnicodeDecodeError as exc:
-        raise ScenarioError.single(f"not UTF-8 text (byte {exc.start})", source=source) from None
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ScenarioError.single(
-            f"TOML syntax error: {message}",
-            line=int(match.group(1)) if match else None,
-            source=source,
-        ) from None
+    data, text = read_toml(path, "experiment")
     return parse_experiment(data, source=source, base_dir=path.parent, text=text, metrics=metrics)
 
 

@@ -848,23 +848,23 @@ def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
     node[last] = copy.deepcopy(value)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file.
+def read_toml(path: str | Path, what: str = "scenario") -> tuple[dict[str, Any], str]:
+    """Read a TOML file a user gave (a scenario or an experiment): its data and its text.
 
     Raises:
-        ScenarioError: the file is missing, unreadable, not TOML, or not a valid scenario;
-            every problem names the file, key and (where found) line.
+        ScenarioError: the file is missing, unreadable, binary, not UTF-8 or not TOML (with the
+            line of a syntax error).
     """
     path = Path(path)
     source = str(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError.single("file not found", source=source) from None
+        raise ScenarioError.single(f"{what} file not found", source=source) from None
     except OSError as exc:
         raise ScenarioError.single(f"cannot read file: {exc.strerror}", source=source) from None
     if b"\0" in raw:
-        raise ScenarioError.single("this is a binary file, not a TOML scenario", source=source)
+        raise ScenarioError.single(f"this is a binary file, not a TOML {what}", source=source)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -878,7 +878,18 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError.single(
             f"TOML syntax error: {message}", line=line, source=source
         ) from None
-    return parse_scenario(data, source=source, base_dir=str(path.parent), text=text)
+    return data, text
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Raises:
+        ScenarioError: the file is missing, unreadable, not TOML, or not a valid scenario;
+            every problem names the file, key and (where found) line.
+    """
+    data, text = read_toml(path, "scenario")
+    return parse_scenario(data, source=str(path), base_dir=str(Path(path).parent), text=text)
 
 
 def parse_scenario(
