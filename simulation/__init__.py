@@ -8,12 +8,11 @@ model (:class:`WordOfMouthModel`) steps one replicate with the same kernel.
 
 from typing import TYPE_CHECKING
 
-from simulation.engine import Prepared, RunResult, prepare, simulate
-from simulation.errors import Problem, ScenarioError
-from simulation.scenario import Scenario, load_scenario, parse_scenario
-
 if TYPE_CHECKING:
+    from simulation.engine import Prepared, RunResult, prepare, simulate
+    from simulation.errors import Problem, ScenarioError
     from simulation.model import WordOfMouthModel
+    from simulation.scenario import Scenario, load_scenario, parse_scenario
 
 __all__ = [
     "Prepared",
@@ -29,10 +28,24 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    # The Mesa model imports mesa (and pandas); load it only when asked for, so the CLI starts fast.
-    if name == "WordOfMouthModel":
-        from simulation.model import WordOfMouthModel
+_HOMES = {
+    "Prepared": "engine",
+    "RunResult": "engine",
+    "prepare": "engine",
+    "simulate": "engine",
+    "Problem": "errors",
+    "ScenarioError": "errors",
+    "WordOfMouthModel": "model",
+    "Scenario": "scenario",
+    "load_scenario": "scenario",
+    "parse_scenario": "scenario",
+}
 
-        return WordOfMouthModel
+
+def __getattr__(name: str):
+    # Loaded when first asked for: the CLI's quick commands never import numba, mesa or pandas.
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(f"simulation.{_HOMES[name]}"), name)
     raise AttributeError(f"module 'simulation' has no attribute {name!r}")

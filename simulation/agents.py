@@ -67,7 +67,7 @@ class Consumer(mesa.Agent):
     def negative(self) -> bool:
         """Whether this person saw the crisis and was not won back."""
         market = self.model.market
-        crisis = int(self.model.campaign.crisis[kernel.CR_POST])
+        crisis = int(self.model.campaign.crisis.post)
         if crisis < 0 or market.stamp[crisis, self.person] != market.clock[kernel.K_EPOCH]:
             return False
         return (int(market.flags[crisis, self.person]) & kernel.NEGATIVE_MASK) == kernel.SEEN
@@ -123,7 +123,7 @@ class Brand(mesa.Agent):
         model = self.model
         campaign, market = model.campaign, model.market
         s = self.index  # the first seed sets are the brands' own, in brand order
-        slot = campaign.seed_sets[s, kernel.S_SLOT]
+        slot = campaign.seed_sets.slot[s]
         people = market.seeds[slot : slot + market.seed_count[s]]
         return [model.consumers[int(v)] for v in people]
 

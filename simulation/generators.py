@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
+
+from simulation._jit import jit
 
 __all__ = [
     "barabasi_albert",
@@ -29,13 +30,13 @@ __all__ = [
 ]
 
 
-@numba.njit(cache=True)
+@jit
 def _pick(rng, count: int) -> int:
     """A uniform index in ``[0, count)`` (``count`` < 2**53, so the bias is below 1e-9)."""
     return min(int(rng.random() * count), count - 1)
 
 
-@numba.njit(cache=True)
+@jit
 def _grow(array: np.ndarray, needed: int) -> np.ndarray:
     """``array`` itself if it holds ``needed`` items, else a copy at least twice as long."""
     if needed <= len(array):
@@ -45,7 +46,7 @@ def _grow(array: np.ndarray, needed: int) -> np.ndarray:
     return bigger
 
 
-@numba.njit(cache=True)
+@jit
 def barabasi_albert(n: int, m: int, rng) -> tuple[np.ndarray, np.ndarray]:
     """Barabasi-Albert preferential attachment: each newcomer ties to ``m`` distinct people.
 
@@ -97,7 +98,7 @@ def barabasi_albert(n: int, m: int, rng) -> tuple[np.ndarray, np.ndarray]:
     return src, dst
 
 
-@numba.njit(cache=True)
+@jit
 def _gnp_pairs(
     rows: int, cols: int, triangle: bool, p: float, rng, src, dst, count: int
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -215,14 +216,14 @@ def stochastic_block(sizes: np.ndarray, probs: np.ndarray, rng) -> tuple[np.ndar
     return src[:count].copy(), dst[:count].copy()
 
 
-@numba.njit(cache=True)
+@jit
 def _ring_distance(u: int, w: int, n: int) -> int:
     """Steps from ``u`` forward around the ring of ``n`` to ``w``."""
     d = w - u
     return d + n if d < 0 else d
 
 
-@numba.njit(cache=True)
+@jit
 def watts_strogatz(n: int, k: int, rewire: float, rng) -> tuple[np.ndarray, np.ndarray]:
     """Watts-Strogatz small world: a ring lattice whose ties are rewired at random.
 
@@ -307,7 +308,7 @@ def watts_strogatz(n: int, k: int, rewire: float, rng) -> tuple[np.ndarray, np.n
     return src, dst
 
 
-@numba.njit(cache=True)
+@jit
 def powerlaw_cluster(n: int, m: int, triangle_p: float, rng) -> tuple[np.ndarray, np.ndarray]:
     """Holme-Kim growth: preferential attachment plus triangle closing (tunable clustering).
 
@@ -399,7 +400,7 @@ def powerlaw_cluster(n: int, m: int, triangle_p: float, rng) -> tuple[np.ndarray
     return src[:edge].copy(), dst[:edge].copy()
 
 
-@numba.njit(cache=True)
+@jit
 def _open_contact(target, source, marks, contacts, lists, m, rng) -> int:
     """A uniformly drawn contact of ``target`` not yet tied to ``source``, or -1 if none.
 
@@ -428,7 +429,7 @@ def _open_contact(target, source, marks, contacts, lists, m, rng) -> int:
     return -1
 
 
-@numba.njit(cache=True)
+@jit
 def _add_contact(v, w, contacts, lists, used) -> int:
     """Append ``w`` to ``v``'s contacts, moving the list if full; returns the pool's new end."""
     start = lists[v, 0]
@@ -445,7 +446,7 @@ def _add_contact(v, w, contacts, lists, used) -> int:
     return used
 
 
-@numba.njit(cache=True)
+@jit
 def csr_from_arcs(
     n: int, src: np.ndarray, dst: np.ndarray, both_ways: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -487,7 +488,7 @@ def csr_from_arcs(
     return indptr, indices, order
 
 
-@numba.njit(cache=True)
+@jit
 def _sort_row(indices: np.ndarray, order: np.ndarray, lo: int, hi: int) -> None:
     """Sort ``indices[lo:hi]`` and carry ``order`` along (stable)."""
     if hi - lo <= 32:

@@ -31,9 +31,11 @@ from dataclasses import dataclass
 import networkx as nx
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from simulation import kernel
+from simulation._jit import jit
+from simulation.kernel.random import splitmix64
 from simulation.network import SocialGraph
 
 __all__ = [
@@ -296,45 +298,8 @@ def degree_discount(
 # --------------------------------------------------------------------------- kernel spread
 
 
-@njit(cache=True, parallel=True)
-def _kernel_spreads(
-    graph: kernel.Graph,
-    params: kernel.Params,
-    base: np.ndarray,
-    extra: np.ndarray,
-    seed: np.uint64,
-    runs: int,
-    steps: int,
-    workers: int,
-    out: np.ndarray,
-) -> None:
-    """``out[c, r]``: sharers after replicate r seeded with base + extra[c] (none if < 0)."""
-    n = graph.indptr.shape[0] - 1
-    n_seg = params.affinity.shape[0]
-    total = extra.shape[0] * runs
-    empty = np.zeros(0, np.int32)
-    m = base.shape[0]
-    for w in prange(workers):
-        state = kernel.new_state(n, n_seg)
-        seeds = np.empty(m + 1, np.int32)
-        seeds[:m] = base
-        for job in range(w, total, workers):
-            c = job // runs
-            r = job % runs
-            size = m
-            if extra[c] >= 0:
-                seeds[m] = extra[c]
-                size = m + 1
-            kernel.begin_replicate(graph, params, state, seeds[:size], empty, 0, seed, np.uint64(r))
-            t = 0
-            while t < steps and kernel.step(graph, params, state):
-                t += 1
-            out[c, r] = state.counters[kernel.SHARERS]
-
-
 def kernel_spreads(
-    arrays: kernel.Graph,
-    params: kernel.Params,
+    inputs: tuple[kernel.Graph, kernel.Params, kernel.Campaign],
     base: np.ndarray,
     extra: np.ndarray,
     *,
@@ -345,33 +310,33 @@ def kernel_spreads(
 ) -> np.ndarray:
     """Mean sharers of the seed sets ``base + {extra[c]}``, each from ``runs`` kernel replicates.
 
-    Replicate r of every set uses the kernel's streams for (seed, r), the same random numbers
-    for every candidate (common random numbers), so differences between candidates are measured
-    with less noise than independent runs would give. ``extra[c] < 0`` means ``base`` alone.
+    ``inputs`` is :func:`simulation.inputs.spread_inputs`'s bare cascade. Replicate r of every
+    set uses the kernel's coins for (seed, r), the same live ties for every candidate (common
+    random numbers): under the independent cascade a set's sharers in replicate r include those
+    of any smaller set, so marginal gains are never negative and differences between candidates
+    are measured in the same worlds. ``extra[c] < 0`` means ``base`` alone.
 
     Returns:
         ``float64[len(extra)]`` mean sharers (seeds included), over replicates 0..runs-1.
     """
+    graph, params, campaign = inputs
     extra = np.asarray(extra, np.int32)
-    out = np.zeros((len(extra), runs), np.int64)
-    workers = max(1, min(workers or numba.get_num_threads(), len(extra) * runs))
-    _kernel_spreads(
-        arrays,
+    out = kernel.seeded_spreads(
+        graph,
         params,
+        campaign,
         np.asarray(base, np.int32),
         extra,
-        np.uint64(seed),
-        runs,
-        steps,
-        workers,
-        out,
+        seed=seed,
+        runs=runs,
+        steps=steps,
+        workers=workers or numba.get_num_threads(),
     )
     return out.mean(axis=1)
 
 
 def celf(
-    arrays: kernel.Graph,
-    params: kernel.Params,
+    inputs: tuple[kernel.Graph, kernel.Params, kernel.Campaign],
     candidates: np.ndarray,
     budget: Budget,
     *,
@@ -394,8 +359,7 @@ def celf(
     (Leskovec et al.'s CELF for budgeted placement).
 
     Args:
-        arrays: The kernel's graph.
-        params: The kernel's parameters (``funnel=False`` suffices: only sharers are counted).
+        inputs: The kernel's bare cascade (:func:`simulation.inputs.spread_inputs`).
         candidates: People allowed as seeds.
         budget: Most seeds and/or most money.
         runs: Kernel replicates per spread estimate.
@@ -413,9 +377,9 @@ def celf(
     candidates = np.asarray(candidates, np.int32)
     empty = np.zeros(0, np.int32)
     singles = kernel_spreads(
-        arrays, params, empty, candidates, runs=runs, steps=steps, seed=seed, workers=workers
+        inputs, empty, candidates, runs=runs, steps=steps, seed=seed, workers=workers
     )
-    fees = budget.fee_array(len(arrays.indptr) - 1)
+    fees = budget.fee_array(len(inputs[0].indptr) - 1)
     variants = ["unit-cost", "cost-benefit"] if budget.priced else ["unit-cost"]
     best: Selection | None = None
     for variant in variants:
@@ -446,8 +410,7 @@ def celf(
                 if budget.money is None or spent + fees[w] <= budget.money:
                     stale.append(w)
             totals = kernel_spreads(
-                arrays,
-                params,
+                inputs,
                 np.array(chosen, np.int32),
                 np.array(stale, np.int32),
                 runs=runs,
@@ -471,7 +434,7 @@ def celf(
 # --------------------------------------------------------------------------- IMM
 
 
-@njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _sample_rr(
     in_indptr: np.ndarray,
     in_indices: np.ndarray,
@@ -506,8 +469,8 @@ def _sample_rr(
         end = 0
         for i in range(w * chunk, min(count, (w + 1) * chunk)):
             # A SplitMix64 stream per set, keyed by the set's global index.
-            x = kernel.splitmix64(seed ^ kernel.splitmix64(np.uint64(first + i)))
-            word = kernel.splitmix64(x)
+            x = splitmix64(seed ^ splitmix64(np.uint64(first + i)))
+            word = splitmix64(x)
             x += _GOLDEN
             root = min(int(float(word >> np.uint64(11)) * _TO_UNIT * n), n - 1)
             if end >= cap:
@@ -528,14 +491,14 @@ def _sample_rr(
                 b = in_indptr[v + 1]
                 j = a
                 while True:
-                    word = kernel.splitmix64(x)
+                    word = splitmix64(x)
                     x += _GOLDEN
                     jump = np.log(1.0 - float(word >> np.uint64(11)) * _TO_UNIT) / lq
                     if jump >= b - j:
                         break
                     j += int(jump)
                     if thinned and accept[j] < 1.0:
-                        word = kernel.splitmix64(x)
+                        word = splitmix64(x)
                         x += _GOLDEN
                         if float(word >> np.uint64(11)) * _TO_UNIT >= accept[j]:
                             j += 1
@@ -558,7 +521,7 @@ def _sample_rr(
     return not overflow.any()
 
 
-@njit(cache=True)
+@jit
 def _invert(nodes: np.ndarray, set_indptr: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """For each person, the RR sets holding them: ``sets[indptr[v]:indptr[v + 1]]``."""
     indptr = np.zeros(n + 1, np.int64)
@@ -576,7 +539,7 @@ def _invert(nodes: np.ndarray, set_indptr: np.ndarray, n: int) -> tuple[np.ndarr
     return indptr, sets
 
 
-@njit(cache=True)
+@jit
 def _max_coverage(
     nodes: np.ndarray,
     set_indptr: np.ndarray,

@@ -8,21 +8,27 @@ Plain names are about the scenario's brand (all its posts). Qualified names:
 ``metric[segment]`` within a segment; ``metric[post:name]`` for one post of a content calendar
 (when the scenario has ``[[posts]]``); ``metric[brand:name]`` for one brand (when it has
 ``[[competitors]]``). Crisis metrics exist when the scenario has a ``[crisis]``.
+
+:class:`Layout` holds the arithmetic from the kernel's counts to these metrics (ratios, money,
+per post and per brand), beside their names.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import stdtrit
 
 from simulation.errors import Problem, ScenarioError
+from simulation.kernel.layout import COUNTERS, CRISIS_COUNTERS, N_COUNTERS, N_CRISIS_COUNTERS
 from simulation.scenario import Scenario, _did_you_mean
 
 __all__ = [
     "METRICS",
+    "Layout",
     "Metric",
     "campaign_qualifiers",
     "describe",
@@ -390,3 +396,198 @@ def reference_markdown() -> str:
         "| as the metric |",
     ]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the kernel's counts
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each count sits in the kernel's flat tally, and the money around it.
+
+    The tally (see :func:`simulation.kernel.campaign.tally`) holds every counter of every brand row, then
+    of every post, then the crisis's counts. Brand 0 is the scenario's brand.
+
+    Attributes:
+        brands: Brand names: the scenario's brand, then its competitors.
+        posts: Post names (brand posts only, in kernel order) and their brand index.
+        crisis: Whether there is a crisis (then brand row and post ``len(...)`` are its own).
+        crisis_brand: Index of the brand the crisis is about.
+        calendar: Whether per-post metrics are reported (the scenario has ``[[posts]]``).
+        value: Revenue per conversion, per brand.
+        cpm: Price of 1,000 earned impressions, per brand.
+        seeding_cost: Seeding fees per brand (every post its seeds publish within the steps).
+        ads: Per ad: (brand index, spend per step, first step, last step).
+    """
+
+    brands: list[str]
+    posts: list[tuple[str, int]]
+    crisis: bool
+    crisis_brand: int
+    calendar: bool
+    value: list[float]
+    cpm: list[float]
+    seeding_cost: list[float]
+    ads: list[tuple[int, float, int, int]]
+
+    @property
+    def rows(self) -> int:
+        """Brand rows in the tally (the crisis has one of its own)."""
+        return len(self.brands) + int(self.crisis)
+
+    @property
+    def width(self) -> int:
+        """Length of the tally."""
+        return (self.rows + len(self.posts) + int(self.crisis)) * N_COUNTERS + N_CRISIS_COUNTERS
+
+    def brand_column(self, brand: int, counter: str) -> int:
+        """Column of a brand's counter."""
+        return brand * N_COUNTERS + COUNTERS.index(counter)
+
+    def post_column(self, post: int, counter: str) -> int:
+        """Column of a post's counter (post ``len(posts)`` is the crisis)."""
+        return (self.rows + post) * N_COUNTERS + COUNTERS.index(counter)
+
+    def crisis_column(self, counter: str) -> int:
+        """Column of one of the crisis's own counts (responses, ...)."""
+        return (self.rows + len(self.posts) + 1) * N_COUNTERS + CRISIS_COUNTERS.index(counter)
+
+    def metric_names(self, segment_names: list[str]) -> list[str]:
+        """Every metric of the scenario, in order."""
+        return resolve_metrics(None, segment_names, **self.qualifiers())
+
+    def timeline_metrics(self, segment_names: list[str]) -> list[str]:
+        """Every metric of the scenario that has a timeline, in order."""
+        return [name for name in self.metric_names(segment_names) if _has_timeline(name)]
+
+    def qualifiers(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`~simulation.metrics.resolve_metrics` for it."""
+        return {
+            "posts": [name for name, _ in self.posts] if self.calendar else [],
+            "brands": self.brands if len(self.brands) > 1 else [],
+            "crisis": self.crisis,
+        }
+
+    def ad_spend(self, brand: int, steps: int) -> float:
+        """Money the brand's ads spend over a replicate of at most ``steps`` steps.
+
+        Ads keep a replicate running until they end, so this does not vary by replicate.
+        """
+        return sum(
+            spend * max(0, min(end, steps) - start + 1)
+            for owner, spend, start, end in self.ads
+            if owner == brand
+        )
+
+    def values(self, counts: np.ndarray, steps: int) -> dict[str, np.ndarray]:
+        """Metrics computed from tallies (``counts[r, column]``), one value per row.
+
+        Includes every counter, derived ratio and money metric, plain (the scenario's brand),
+        per post and per brand; tree metrics, steps and peaks are added by :func:`simulate`.
+        """
+        counts = np.asarray(counts)
+        out: dict[str, np.ndarray] = {}
+        for b, brand in enumerate(self.brands):
+            for name, line in self._brand_values(counts, b, steps).items():
+                out[f"{name}[brand:{brand}]"] = line
+                if b == 0:
+                    out[name] = line
+        for p, (post, _) in enumerate(self.posts):
+            for name in COUNTERS:
+                out[f"{name}[post:{post}]"] = counts[:, self.post_column(p, name)]
+            out[f"earned_impressions[post:{post}]"] = (
+                counts[:, self.post_column(p, "impressions")]
+                - counts[:, self.post_column(p, "paid_impressions")]
+            )
+            out[f"earned_conversions[post:{post}]"] = (
+                counts[:, self.post_column(p, "conversions")]
+                - counts[:, self.post_column(p, "paid_conversions")]
+            )
+        if self.crisis:
+            out.update(self._crisis_values(counts))
+        return out
+
+    def _brand_values(self, counts: np.ndarray, b: int, steps: int) -> dict[str, np.ndarray]:
+        line = {name: counts[:, self.brand_column(b, name)] for name in COUNTERS}
+        runs = len(counts)
+        earned = line["impressions"] - line["paid_impressions"]
+        mentions = np.stack(
+            [counts[:, self.brand_column(i, "mentions")] for i in range(len(self.brands))]
+        ).sum(axis=0)
+        posts_of = [p for p, (_, owner) in enumerate(self.posts) if owner == b]
+        shared = sum((counts[:, self.post_column(p, "sharers")] for p in posts_of), np.zeros(runs))
+        seeded = shared - line["shares"]  # posts by seeds: every post's sharers who were seeds
+        ad_spend = self.ad_spend(b, steps)
+        cost = self.seeding_cost[b] + ad_spend
+        revenue = line["conversions"] * self.value[b]
+        return {
+            **line,
+            "earned_impressions": earned,
+            "earned_conversions": line["conversions"] - line["paid_conversions"],
+            "engagement_rate": _ratio(line["engagements"], line["impressions"], 0.0),
+            "amplification": _ratio(line["shares"], seeded, 0.0),
+            "share_of_voice": _ratio(line["mentions"], mentions, math.nan),
+            "ad_spend": np.full(runs, ad_spend),
+            "seeding_cost": np.full(runs, self.seeding_cost[b]),
+            "cost": np.full(runs, cost),
+            "revenue": revenue.astype(np.float64),
+            "roi": (revenue - cost) / cost if cost > 0 else np.full(runs, math.nan),
+            "earned_media_value": earned * self.cpm[b] / 1000.0,
+        }
+
+    def _crisis_values(self, counts: np.ndarray) -> dict[str, np.ndarray]:
+        post = len(self.posts)
+        reach = counts[:, self.post_column(post, "reach")]
+        complaints = counts[:, self.post_column(post, "sharers")]
+        responses = counts[:, self.crisis_column("responses")]
+        neutralized = counts[:, self.crisis_column("neutralized")]
+        positive = counts[:, self.brand_column(self.crisis_brand, "engaged_people")]
+        negative = reach - neutralized
+        return {
+            "negative_reach": reach,
+            "negative_impressions": counts[:, self.post_column(post, "impressions")],
+            "negative_sharers": complaints,
+            "responses": responses,
+            "response_rate": _ratio(responses, complaints, 0.0),
+            "mean_response_time": _ratio(
+                counts[:, self.crisis_column("response_time")], responses, math.nan
+            ),
+            "neutralized": neutralized,
+            "net_sentiment": _ratio(positive - negative, positive + negative, 0.0),
+        }
+
+    def timelines(self, sums: np.ndarray, runs: int, names: list[str]) -> dict[str, np.ndarray]:
+        """Timelines of the named metrics from tallies summed over replicates (``sums[t, :]``).
+
+        Counts are means over replicates; share of voice is pooled (the brand's mentions summed
+        over replicates / all brands' mentions summed over replicates).
+        """
+        sums = np.asarray(sums)
+        wanted = [n for n in names if _has_timeline(n)]
+        if not wanted:
+            return {}
+        values = self.values(sums, steps=0)
+        out = {}
+        for name in wanted:
+            if name.split("[", 1)[0] == "share_of_voice":
+                out[name] = values[name].astype(np.float64)
+            else:
+                out[name] = values[name] / runs
+        return out
+
+
+def _has_timeline(name: str) -> bool:
+    """Whether a metric has a timeline (per-segment metrics do not)."""
+    base, _, qualifier = name.partition("[")
+    if qualifier and ":" not in qualifier:
+        return False
+    return base in METRICS and METRICS[base].timeline
+
+
+def _ratio(top: np.ndarray, bottom: np.ndarray, empty: float) -> np.ndarray:
+    """The ratio top / bottom elementwise, ``empty`` where bottom is 0."""
+    top = np.asarray(top, dtype=np.float64)
+    bottom = np.asarray(bottom, dtype=np.float64)
+    out = np.full(np.broadcast(top, bottom).shape, empty)
+    np.divide(top, bottom, out=out, where=bottom != 0)
+    return out

@@ -6,7 +6,7 @@
 :class:`~simulation.agents.Brand` for the scenario's brand and each competitor, and a
 DataCollector whose model variables are the timeline metrics of ``wom run --runs 1 --seed S``.
 
-Each step, in the order the Monte Carlo loop (:func:`simulation.kernel._run_one`) uses: the
+Each step, in the order the Monte Carlo loop (:func:`simulation.kernel.replicates.run_block`) uses: the
 kernel ticks (the step number, and the brands' order when they compete), every brand acts
 (posts what its calendar has for this step, buys its ads, answers complaints), the crisis's
 first posts go out when due, and then word of mouth spreads (:func:`simulation.kernel.spread`).
@@ -23,7 +23,8 @@ from mesa.discrete_space import Network
 
 from simulation import kernel
 from simulation.agents import STATES, Brand, Consumer
-from simulation.engine import Prepared, kernel_params, prepare
+from simulation.engine import Prepared, prepare
+from simulation.inputs import kernel_params
 from simulation.scenario import Scenario, load_scenario
 
 __all__ = ["WordOfMouthModel"]
@@ -117,9 +118,7 @@ class WordOfMouthModel(mesa.Model):
     def step(self) -> None:
         """Advance one step (no change once nothing can change or the step limit is reached)."""
         arrays, campaign, market = self.prepared.arrays, self.campaign, self.market
-        if self.step_count >= self.scenario.steps or not kernel.active(
-            arrays, self.params, campaign, market
-        ):
+        if self.step_count >= self.scenario.steps or not kernel.active(arrays, campaign, market):
             self.running = False
         else:
             t = kernel.tick(campaign, market)
@@ -137,7 +136,7 @@ class WordOfMouthModel(mesa.Model):
             )
 
     def _collect(self) -> None:
-        kernel.tally(self.campaign, self.market, self._tally)
+        kernel.tally(self.market, self._tally)
         timelines = self.layout.timelines(self._tally[None, :], 1, self._timeline_names)
         self._now = {name: line[0] for name, line in timelines.items()}
         self.datacollector.collect(self)
@@ -163,7 +162,7 @@ class WordOfMouthModel(mesa.Model):
         out[(flags & kernel.ENGAGED) > 0] = STATES.index("engaged")
         out[(flags & kernel.SHARED) > 0] = STATES.index("shared")
         out[(flags & kernel.CONVERTED) > 0] = STATES.index("converted")
-        crisis = int(self.campaign.crisis[kernel.CR_POST])
+        crisis = int(self.campaign.crisis.post)
         if crisis >= 0:
             seen = np.where(market.stamp[crisis] == epoch, market.flags[crisis], 0)
             negative = (seen & kernel.NEGATIVE_MASK) == kernel.SEEN
@@ -172,8 +171,7 @@ class WordOfMouthModel(mesa.Model):
 
     def _brand_posts(self, brand: int) -> list[int]:
         """Kernel post indices of a brand's posts."""
-        posts = self.campaign.posts
-        return [p for p in range(len(posts)) if posts[p, kernel.P_BRAND] == brand]
+        return [int(p) for p in np.flatnonzero(self.campaign.posts.brand == brand)]
 
 
 def _network_space(graph, random) -> Network:

@@ -24,16 +24,16 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from simulation import influence, kernel
+from simulation import influence
 from simulation.errors import ScenarioError
 from simulation.influence import Budget, degree_discount
+from simulation.inputs import spread_inputs, tie_probabilities
 from simulation.network import SocialGraph
 from simulation.scenario import Scenario, _did_you_mean
 
 __all__ = [
     "SeedPlan",
     "degree_discount",
-    "kernel_inputs",
     "plan_seeds",
     "seed_fees",
     "strategy_seed",
@@ -78,27 +78,6 @@ def strategy_seed(scenario: Scenario, use: str) -> int:
 def seed_fees(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
     """``float64[n]``: what each person would be paid to seed (fixed + per follower)."""
     return np.asarray(scenario.seeding.fee(graph.out_degree.astype(np.float64)), np.float64)
-
-
-def tie_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
-    """``float64[arcs]``: P(a tie carries a share) under the cascade rule, by ``graph.indices``.
-
-    The kernel's share probability per exposure of a fresh post (no decay): visibility x the
-    tie's strength visibility (under ``[ties]``) x appeal x affinity of the receiver's segment
-    (capped at 1) x stickiness; ``seeding.propagation`` replaces it with one p for every tie.
-    """
-    p = scenario.seeding.propagation
-    if p is not None:
-        return np.full(graph.indices.shape, float(p))
-    content = scenario.content
-    affinity = np.array([s.affinity for s in scenario.segments] or [1.0], np.float64)
-    per_segment = content.visibility * np.minimum(content.appeal * affinity, 1.0)
-    tie_p = (per_segment * content.stickiness)[graph.segment_of[graph.indices]]
-    ties = scenario.ties
-    if ties is not None:
-        strong = _tie_strength(scenario, graph).astype(bool)
-        tie_p *= np.where(strong, ties.strong_visibility, ties.weak_visibility)
-    return tie_p
 
 
 def plan_seeds(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
@@ -286,10 +265,8 @@ def _choose(scenario: Scenario, graph: SocialGraph, pool: np.ndarray, budget: Bu
             ) from None
         return selection.seeds
     if strategy == "celf":
-        arrays, params = kernel_inputs(scenario, graph)
         selection = influence.celf(
-            arrays,
-            params,
+            spread_inputs(scenario, graph),
             pool,
             budget,
             runs=seeding.mc_runs,
@@ -343,52 +320,14 @@ def _cascade_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray
     return tie_probabilities(scenario, graph)
 
 
-def _tie_strength(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
-    """``uint8[arcs]``: 1 where a tie is strong under ``[ties]``, as the engine decides it."""
-    # Imported here: the engine imports this module to build a scenario's seed plan.
-    from simulation.engine import _tie_strength
-
-    return _tie_strength(scenario, graph)
-
-
-def kernel_inputs(scenario: Scenario, graph: SocialGraph) -> tuple[kernel.Graph, kernel.Params]:
-    """The kernel's graph (tie strengths included) and who-shares-only parameters."""
-    from simulation.engine import kernel_params
-
-    arrays = kernel.Graph(
-        indptr=graph.indptr,
-        indices=graph.indices,
-        in_indptr=graph.in_indptr,
-        in_indices=graph.in_indices,
-        segment_of=graph.segment_of,
-        tie_strong=_tie_strength(scenario, graph),
-    )
-    params = kernel_params(scenario, funnel=False)
-    p = scenario.seeding.propagation
-    if p is not None and scenario.diffusion.rule == "cascade":
-        # One tie probability p: see and share surely, engage with p, no affinity, decay or
-        # tie strength.
-        params = params._replace(
-            visibility=1.0,
-            appeal=float(p),
-            stickiness=1.0,
-            affinity=np.ones_like(params.affinity),
-            decay=1.0,
-            strong_visibility=1.0,
-            weak_visibility=1.0,
-        )
-    return arrays, params
-
-
 def _better(scenario: Scenario, graph: SocialGraph, plans: list[np.ndarray]) -> np.ndarray:
     """The plan with the larger mean sharers over ``mc_runs`` kernel replicates (ties: first)."""
     if len(plans) == 1 or all(np.array_equal(plans[0], other) for other in plans[1:]):
         return plans[0]
-    arrays, params = kernel_inputs(scenario, graph)
+    model = spread_inputs(scenario, graph)
     spreads = [
         influence.kernel_spreads(
-            arrays,
-            params,
+            model,
             plan,
             np.array([-1], np.int32),
             runs=scenario.seeding.mc_runs,

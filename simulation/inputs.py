@@ -1,0 +1,308 @@
+"""Scenario + graph -> the kernel's inputs: the one place that builds them.
+
+Below the seeding layer and the engine (both import it; it imports neither): the kernel's graph
+with tie strengths, tie probabilities, the rules' parameters, each post's content values, and a
+campaign assembled from named pieces (:class:`SeedSetPlan`, :class:`PostPlan`, :class:`AdPlan`,
+:class:`CrisisPlan`) into the kernel's arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from simulation.kernel.layout import (
+    RULES,
+    TH_COUNT,
+    TH_FIXED,
+    TH_NORMAL,
+    TH_UNIFORM,
+    Ads,
+    Campaign,
+    Crisis,
+    Graph,
+    Params,
+    Posts,
+    SeedSets,
+)
+from simulation.network import SocialGraph
+from simulation.scenario import Scenario
+
+__all__ = [
+    "CONTENT_KEYS",
+    "AdPlan",
+    "CrisisPlan",
+    "PostPlan",
+    "SeedSetPlan",
+    "assemble_campaign",
+    "content_values",
+    "kernel_graph",
+    "kernel_params",
+    "spread_inputs",
+    "tie_probabilities",
+    "tie_strength",
+]
+
+# A post's content values, as the scenario's [content] and [[posts]] name them.
+CONTENT_KEYS = ("visibility", "appeal", "stickiness", "click_through", "conversion", "comment_ratio")
+# An ad with no end runs to the last step.
+FOREVER = 2**62
+
+
+def tie_strength(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
+    """``uint8[arcs]``: 1 where a tie is strong under ``[ties]`` (empty without it)."""
+    ties = scenario.ties
+    if ties is None:
+        return np.zeros(0, np.uint8)
+    if ties.strong == "weight":
+        return (np.asarray(graph.weights) >= ties.weight_threshold).astype(np.uint8)
+    source = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
+    return (graph.segment_of[source] == graph.segment_of[graph.indices]).astype(np.uint8)
+
+
+def kernel_graph(scenario: Scenario, graph: SocialGraph) -> Graph:
+    """The social graph as the kernel's CSR arrays, with tie strengths under ``[ties]``."""
+    return Graph(
+        indptr=graph.indptr,
+        indices=graph.indices,
+        in_indptr=graph.in_indptr,
+        in_indices=graph.in_indices,
+        segment_of=graph.segment_of,
+        tie_strong=tie_strength(scenario, graph),
+    )
+
+
+def affinities(scenario: Scenario) -> np.ndarray:
+    """``float64[segments]``: each segment's affinity (one segment of 1 when there are none)."""
+    return np.array([s.affinity for s in scenario.segments] or [1.0], dtype=np.float64)
+
+
+def tie_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
+    """``float64[arcs]``: P(a tie carries a share) under the cascade rule, by ``graph.indices``.
+
+    The kernel's share probability per exposure of a fresh post (no decay): visibility x the
+    tie's strength visibility (under ``[ties]``) x appeal x affinity of the receiver's segment
+    (capped at 1) x stickiness; ``seeding.propagation`` replaces it with one p for every tie.
+    """
+    p = scenario.seeding.propagation
+    if p is not None:
+        return np.full(graph.indices.shape, float(p))
+    content = scenario.content
+    per_segment = content.visibility * np.minimum(content.appeal * affinities(scenario), 1.0)
+    tie_p = (per_segment * content.stickiness)[graph.segment_of[graph.indices]]
+    ties = scenario.ties
+    if ties is not None:
+        strong = tie_strength(scenario, graph).astype(bool)
+        tie_p *= np.where(strong, ties.strong_visibility, ties.weak_visibility)
+    return tie_p
+
+
+def kernel_params(scenario: Scenario, *, funnel: bool = True) -> Params:
+    """What holds for every post: affinity, the rules' settings, tie visibilities, the funnel."""
+    diffusion = scenario.diffusion
+    threshold = diffusion.threshold
+    if diffusion.threshold_count is not None:
+        kind, a, b = TH_COUNT, 0.0, 0.0
+    elif isinstance(threshold, float):
+        kind, a, b = TH_FIXED, threshold, 0.0
+    elif threshold.distribution == "uniform":
+        kind, a, b = TH_UNIFORM, threshold.low, threshold.high
+    else:
+        kind, a, b = TH_NORMAL, threshold.mean, threshold.std
+    ties = scenario.ties
+    return Params(
+        affinity=affinities(scenario),
+        threshold_kind=kind,
+        threshold_a=float(a),
+        threshold_b=float(b),
+        threshold_count=int(diffusion.threshold_count or 0),
+        innovation=float(diffusion.innovation),
+        imitation=float(diffusion.imitation),
+        funnel=bool(funnel),
+        strong_visibility=float(ties.strong_visibility) if ties is not None else 1.0,
+        weak_visibility=float(ties.weak_visibility) if ties is not None else 1.0,
+    )
+
+
+def content_values(content: Any, post: Any = None) -> dict[str, float]:
+    """A post's content: ``[content]``'s values, overridden by the post's own keys.
+
+    Returns the :data:`CONTENT_KEYS` probabilities and ``decay`` (per step, from ``half_life``).
+    """
+
+    def pick(key: str) -> Any:
+        own = getattr(post, key, None) if post is not None else None
+        return own if own is not None else getattr(content, key)
+
+    values = {key: float(pick(key)) for key in CONTENT_KEYS}
+    half_life = pick("half_life")
+    values["decay"] = 0.5 ** (1.0 / half_life) if half_life else 1.0
+    return values
+
+
+@dataclass
+class SeedSetPlan:
+    """Who posts: fixed people, or ``random_budget`` people drawn per replicate from ``pool``."""
+
+    fixed: np.ndarray
+    pool: np.ndarray
+    random_budget: int = 0
+
+
+@dataclass
+class PostPlan:
+    """One post: whose, when, posted by which seed set, spreading by which rule, with what content."""
+
+    name: str
+    brand: int
+    start: int
+    seed_set: int
+    rule: str
+    content: dict[str, float]
+    track: bool = False  # its brand counts distinct people across posts
+    impact: float = 1.0  # appeal x impact for people who saw the crisis (1: not affected)
+    persistence: float = 0.0
+
+
+@dataclass
+class AdPlan:
+    """An ad: who pays, the post it promotes (-1: the brand's latest), when, how many, to whom."""
+
+    brand: int
+    post: int
+    start: int
+    end: int
+    rate: float  # impressions a step
+    audience: np.ndarray
+
+
+@dataclass
+class CrisisPlan:
+    """The crisis: its post's index, the brand it hurts, and how that brand answers."""
+
+    post: int
+    brand: int
+    delay: int
+    capacity: int  # -1: no limit
+    rate: float
+    neutralize: float
+
+
+def _concatenate(parts: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Arrays end to end as int32, and each one's (lo, hi) in the result."""
+    bounds = []
+    lo = 0
+    for part in parts:
+        bounds.append((lo, lo + len(part)))
+        lo += len(part)
+    people = np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, np.int32)
+    return people, bounds
+
+
+def assemble_campaign(
+    posts: list[PostPlan],
+    seed_sets: list[SeedSetPlan],
+    ads: list[AdPlan],
+    crisis: CrisisPlan | None,
+    *,
+    brands: int,
+    exclusive: bool,
+) -> Campaign:
+    """The kernel's campaign from named pieces (the crisis, if any, must be the last post)."""
+    parts = []
+    for s in seed_sets:
+        parts += [np.asarray(s.fixed), np.asarray(s.pool if s.random_budget > 0 else [])]
+    people, bounds = _concatenate(parts)
+    sizes = [s.random_budget or len(s.fixed) for s in seed_sets]
+    slots = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    seed_arrays = SeedSets(
+        fixed_lo=np.array([bounds[2 * i][0] for i in range(len(seed_sets))], np.int64),
+        fixed_hi=np.array([bounds[2 * i][1] for i in range(len(seed_sets))], np.int64),
+        pool_lo=np.array([bounds[2 * i + 1][0] for i in range(len(seed_sets))], np.int64),
+        pool_hi=np.array([bounds[2 * i + 1][1] for i in range(len(seed_sets))], np.int64),
+        budget=np.array([s.random_budget for s in seed_sets], np.int64),
+        slot=slots[:-1],
+        people=people,
+    )
+
+    def column(get, dtype) -> np.ndarray:
+        return np.array([get(p) for p in posts], dtype)
+
+    post_arrays = Posts(
+        brand=column(lambda p: p.brand, np.int64),
+        start=column(lambda p: p.start, np.int64),
+        seed_set=column(lambda p: p.seed_set, np.int64),
+        rule=column(lambda p: RULES[p.rule], np.int64),
+        track=column(lambda p: int(p.track), np.int64),
+        impacted=column(lambda p: int(p.impact != 1.0), np.int64),
+        visibility=column(lambda p: p.content["visibility"], np.float64),
+        appeal=column(lambda p: p.content["appeal"], np.float64),
+        stickiness=column(lambda p: p.content["stickiness"], np.float64),
+        click_through=column(lambda p: p.content["click_through"], np.float64),
+        conversion=column(lambda p: p.content["conversion"], np.float64),
+        comment_ratio=column(lambda p: p.content["comment_ratio"], np.float64),
+        decay=column(lambda p: p.content["decay"], np.float64),
+        impact=column(lambda p: p.impact, np.float64),
+        persistence=column(lambda p: p.persistence, np.float64),
+    )
+    audiences, spans = _concatenate([np.asarray(ad.audience) for ad in ads])
+    ad_arrays = Ads(
+        brand=np.array([ad.brand for ad in ads], np.int64),
+        post=np.array([ad.post for ad in ads], np.int64),
+        start=np.array([ad.start for ad in ads], np.int64),
+        end=np.array([ad.end for ad in ads], np.int64),
+        rate=np.array([ad.rate for ad in ads], np.float64),
+        audience_lo=np.array([lo for lo, _ in spans], np.int64),
+        audience_hi=np.array([hi for _, hi in spans], np.int64),
+        people=audiences,
+    )
+    crisis_tuple = (
+        Crisis(-1, -1, 1, -1, 0.0, 0.0)
+        if crisis is None
+        else Crisis(
+            int(crisis.post),
+            int(crisis.brand),
+            int(crisis.delay),
+            int(crisis.capacity),
+            float(crisis.rate),
+            float(crisis.neutralize),
+        )
+    )
+    return Campaign(
+        posts=post_arrays,
+        seed_sets=seed_arrays,
+        ads=ad_arrays,
+        crisis=crisis_tuple,
+        brands=brands + int(crisis is not None),
+        real_brands=brands,
+        exclusive=bool(exclusive),
+        seed_slots=int(slots[-1]),
+    )
+
+
+def spread_inputs(scenario: Scenario, graph: SocialGraph) -> tuple[Graph, Params, Campaign]:
+    """The inputs of a bare cascade of the brand's content, for estimating seed sets' spread.
+
+    One post of ``[content]`` under the scenario's rule with no seeds of its own (the caller
+    places them), no ads, no crisis; who-shares-only parameters. With ``seeding.propagation``
+    and the cascade rule, every tie carries a share with that one probability.
+    """
+    params = kernel_params(scenario, funnel=False)
+    content = content_values(scenario.content)
+    arrays = kernel_graph(scenario, graph)
+    p = scenario.seeding.propagation
+    if p is not None and scenario.diffusion.rule == "cascade":
+        # One tie probability p: see and share surely, engage with p, no affinity, decay or
+        # tie strength.
+        content.update(visibility=1.0, appeal=float(p), stickiness=1.0, decay=1.0)
+        params = params._replace(
+            affinity=np.ones_like(params.affinity), strong_visibility=1.0, weak_visibility=1.0
+        )
+    empty = np.zeros(0, np.int32)
+    post = PostPlan("spread", 0, 0, 0, scenario.diffusion.rule, content)
+    campaign = assemble_campaign(
+        [post], [SeedSetPlan(empty, empty)], [], None, brands=1, exclusive=False
+    )
+    return arrays, params, campaign
