@@ -5,6 +5,11 @@ callee in another file, callers load their old compiled code (with the old calle
 run it silently. ``jit`` therefore caches into a folder named after a hash of every source file
 that holds jitted code, so any edit to any of them starts a fresh cache.
 
+The kernel compiles at LLVM optimisation level 1 unless ``NUMBA_OPT`` says otherwise: on this
+kernel -O1 both compiles in about half the time of numba's default -O3 and runs faster (measured:
+``benchmarks/run_all.py``, compile and peers rows). Numba reads the level when it first compiles
+or loads code in a process, so it is set when this module is imported.
+
 Where the cache lives: ``$NUMBA_CACHE_DIR/wom-<hash>`` when the user sets ``NUMBA_CACHE_DIR``,
 else ``simulation/__pycache__/numba-<hash>`` beside the sources when that is writable, else
 ``~/.cache/wom-sim/numba-<hash>``.
@@ -23,7 +28,7 @@ from typing import Any
 import numba
 from numba.core import config
 
-__all__ = ["cache_dir", "jit", "source_hash"]
+__all__ = ["cache_dir", "jit", "source_hash", "threads"]
 
 _PACKAGE = Path(__file__).resolve().parent
 # Every file with jitted code (or code a jitted function calls).
@@ -32,13 +37,17 @@ _SOURCES = ("_jit.py", "kernel/*.py", "kernel/rules/*.py", "influence.py", "gene
 
 @cache
 def source_hash() -> str:
-    """A short hash of every jitted source file, numba's version and Python's."""
-    digest = hashlib.sha256(f"{numba.__version__} {sys.version}".encode())
+    """A short hash of every jitted source file, numba's and Python's versions, the LLVM level."""
+    digest = hashlib.sha256(f"{numba.__version__} {sys.version} O{config.OPT}".encode())
     for pattern in _SOURCES:
         for path in sorted(_PACKAGE.glob(pattern)):
             digest.update(path.relative_to(_PACKAGE).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+if "NUMBA_OPT" not in os.environ:
+    config.OPT = config._process_opt_level("1")
 
 
 def _writable(folder: Path) -> bool:
@@ -79,3 +88,18 @@ def jit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
             config.CACHE_DIR = before
 
     return decorate(fn) if fn is not None else decorate
+
+
+def threads() -> int:
+    """Threads the replicate loops use by default: ``NUMBA_NUM_THREADS``, else every usable core.
+
+    The kernel runs its own threads (its compiled loops release the GIL), so asking numba for its
+    thread count, which starts numba's threading layer and its spinning workers, is avoided.
+    """
+    configured = os.environ.get("NUMBA_NUM_THREADS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numba
 import numpy as np
 
 from simulation import inputs, kernel
+from simulation._jit import threads
 from simulation.errors import Problem, ScenarioError
 from simulation.inputs import kernel_params
 from simulation.metrics import Layout, needs, resolve_metrics, summarize
@@ -348,7 +348,7 @@ def simulate(
         first_run: Index of the first replicate (sweeps run slices of a replicate range).
         prepared: A :func:`prepare` d scenario to reuse (must be built from ``scenario``).
         progress: Called with (replicates done, total) after each batch.
-        workers: Threads (default: numba's thread count, i.e. every core).
+        workers: Threads (default: ``NUMBA_NUM_THREADS``, else every usable core).
 
     Raises:
         ScenarioError: unknown metric names, or what :func:`prepare` raises.
@@ -364,7 +364,7 @@ def simulate(
     tree = any(needs(m) == "tree" for m in names)
     params = kernel_params(scenario, funnel=funnel)
     steps = scenario.steps
-    workers = workers or numba.get_num_threads()
+    workers = workers or threads()
     n_seg = len(graph.segment_names)
     width = layout.width
 

@@ -490,7 +490,7 @@ def csr_from_arcs(
 
 @jit
 def _sort_row(indices: np.ndarray, order: np.ndarray, lo: int, hi: int) -> None:
-    """Sort ``indices[lo:hi]`` and carry ``order`` along (stable)."""
+    """Sort ``indices[lo:hi]`` (ties by arc number) and carry ``order`` along."""
     if hi - lo <= 32:
         for i in range(lo + 1, hi):
             v = indices[i]
@@ -508,7 +508,32 @@ def _sort_row(indices: np.ndarray, order: np.ndarray, lo: int, hi: int) -> None:
             break
     else:
         return
-    row = indices[lo:hi]
-    rank = np.argsort(row, kind="mergesort")
-    indices[lo:hi] = row[rank]
-    order[lo:hi] = order[lo:hi][rank]
+    # Heapsort on (target, arc number): in place, O(d log d) for any row.
+    size = hi - lo
+    for start in range(size // 2 - 1, -1, -1):
+        _sift_down(indices, order, lo, start, size)
+    for end in range(size - 1, 0, -1):
+        indices[lo], indices[lo + end] = indices[lo + end], indices[lo]
+        order[lo], order[lo + end] = order[lo + end], order[lo]
+        _sift_down(indices, order, lo, 0, end)
+
+
+@jit
+def _sift_down(indices: np.ndarray, order: np.ndarray, lo: int, root: int, size: int) -> None:
+    """Restore the max-heap below ``root`` of the ``size`` entries from ``lo`` on."""
+    while True:
+        child = 2 * root + 1
+        if child >= size:
+            return
+        a = lo + child
+        if child + 1 < size and (
+            indices[a + 1] > indices[a] or (indices[a + 1] == indices[a] and order[a + 1] > order[a])
+        ):
+            a += 1
+            child += 1
+        r = lo + root
+        if indices[r] > indices[a] or (indices[r] == indices[a] and order[r] >= order[a]):
+            return
+        indices[r], indices[a] = indices[a], indices[r]
+        order[r], order[a] = order[a], order[r]
+        root = child

@@ -34,7 +34,7 @@ import numpy as np
 from numba import prange
 
 from simulation import kernel
-from simulation._jit import jit
+from simulation._jit import jit, threads
 from simulation.kernel.random import splitmix64
 from simulation.network import SocialGraph
 
@@ -330,7 +330,7 @@ def kernel_spreads(
         seed=seed,
         runs=runs,
         steps=steps,
-        workers=workers or numba.get_num_threads(),
+        workers=workers or threads(),
     )
     return out.mean(axis=1)
 
