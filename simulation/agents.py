@@ -67,7 +67,7 @@ class Consumer(mesa.Agent):
     def negative(self) -> bool:
         """Whether this person saw the crisis and was not won back."""
         market = self.model.market
-        crisis = int(self.model.campaign.crisis.post)
+        crisis = int(self.model.campaign.crisis_post)
         if crisis < 0 or market.stamp[crisis, self.person] != market.clock[kernel.K_EPOCH]:
             return False
         return (int(market.flags[crisis, self.person]) & kernel.NEGATIVE_MASK) == kernel.SEEN

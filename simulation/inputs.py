@@ -20,12 +20,14 @@ from simulation.kernel.layout import (
     TH_NORMAL,
     TH_UNIFORM,
     Ads,
+    BassRule,
     Campaign,
     Crisis,
     Graph,
     Params,
     Posts,
     SeedSets,
+    ThresholdRule,
 )
 from simulation.network import SocialGraph
 from simulation.scenario import Scenario
@@ -100,7 +102,7 @@ def tie_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
 
 
 def kernel_params(scenario: Scenario, *, funnel: bool = True) -> Params:
-    """What holds for every post: affinity, the rules' settings, tie visibilities, the funnel."""
+    """What holds for every post: affinity, tie visibilities, the funnel, the rule's settings."""
     diffusion = scenario.diffusion
     threshold = diffusion.threshold
     if diffusion.threshold_count is not None:
@@ -112,17 +114,22 @@ def kernel_params(scenario: Scenario, *, funnel: bool = True) -> Params:
     else:
         kind, a, b = TH_NORMAL, threshold.mean, threshold.std
     ties = scenario.ties
+    rule = diffusion.rule
     return Params(
         affinity=affinities(scenario),
-        threshold_kind=kind,
-        threshold_a=float(a),
-        threshold_b=float(b),
-        threshold_count=int(diffusion.threshold_count or 0),
-        innovation=float(diffusion.innovation),
-        imitation=float(diffusion.imitation),
         funnel=bool(funnel),
         strong_visibility=float(ties.strong_visibility) if ties is not None else 1.0,
         weak_visibility=float(ties.weak_visibility) if ties is not None else 1.0,
+        threshold=(
+            ThresholdRule(kind, float(a), float(b), int(diffusion.threshold_count or 0))
+            if rule == "threshold"
+            else None
+        ),
+        bass=(
+            BassRule(float(diffusion.innovation), float(diffusion.imitation))
+            if rule == "bass"
+            else None
+        ),
     )
 
 
@@ -248,7 +255,7 @@ def assemble_campaign(
         persistence=column(lambda p: p.persistence, np.float64),
     )
     audiences, spans = _concatenate([np.asarray(ad.audience) for ad in ads])
-    ad_arrays = Ads(
+    ad_arrays = None if not ads else Ads(
         brand=np.array([ad.brand for ad in ads], np.int64),
         post=np.array([ad.post for ad in ads], np.int64),
         start=np.array([ad.start for ad in ads], np.int64),
@@ -259,7 +266,7 @@ def assemble_campaign(
         people=audiences,
     )
     crisis_tuple = (
-        Crisis(-1, -1, 1, -1, 0.0, 0.0)
+        None
         if crisis is None
         else Crisis(
             int(crisis.post),
@@ -275,6 +282,7 @@ def assemble_campaign(
         seed_sets=seed_arrays,
         ads=ad_arrays,
         crisis=crisis_tuple,
+        crisis_post=-1 if crisis is None else int(crisis.post),
         brands=brands + int(crisis is not None),
         real_brands=brands,
         exclusive=bool(exclusive),

@@ -162,7 +162,7 @@ class WordOfMouthModel(mesa.Model):
         out[(flags & kernel.ENGAGED) > 0] = STATES.index("engaged")
         out[(flags & kernel.SHARED) > 0] = STATES.index("shared")
         out[(flags & kernel.CONVERTED) > 0] = STATES.index("converted")
-        crisis = int(self.campaign.crisis.post)
+        crisis = int(self.campaign.crisis_post)
         if crisis >= 0:
             seen = np.where(market.stamp[crisis] == epoch, market.flags[crisis], 0)
             negative = (seen & kernel.NEGATIVE_MASK) == kernel.SEEN

@@ -26,6 +26,7 @@ from simulation.kernel.layout import (
     SHARED,
     Ads,
     Graph,
+    Market,
     Params,
     Posts,
     State,
@@ -33,9 +34,9 @@ from simulation.kernel.layout import (
 from simulation.kernel.person import engage, mark, negative, rival, see, share, touch
 from simulation.kernel.random import coin, coin_bar, derive, uniform
 from simulation.kernel.rules.cascade import class_thresholds, funnel_keys
-from simulation.kernel.state import post_key
+from simulation.kernel.state import post_key, post_state
 
-__all__ = ["impressions_due", "show_ads"]
+__all__ = ["ads_running", "impressions_due", "latest_post", "show_ads", "show_due_ads"]
 
 
 @jit
@@ -44,6 +45,45 @@ def impressions_due(ads: Ads, a: int, t: int) -> int:
     k = t - ads.start[a] + 1
     rate = ads.rate[a]
     return int(np.floor(rate * k + 1e-9) - np.floor(rate * (k - 1) + 1e-9))
+
+
+@jit
+def ads_running(ads: Ads | None, t: int) -> bool:
+    """Whether an ad runs after step t (a replicate goes on while one does)."""
+    if ads is None:
+        return False
+    for a in range(ads.brand.shape[0]):
+        if ads.end[a] > t:
+            return True
+    return False
+
+
+@jit
+def latest_post(posts: Posts, brand: int, t: int) -> int:
+    """The brand's most recent post out by step t (-1 if none)."""
+    best = -1
+    for p in range(posts.brand.shape[0]):
+        start = posts.start[p]
+        later = best < 0 or start >= posts.start[best]
+        if posts.brand[p] == brand and start <= t and later:
+            best = p
+    return best
+
+
+@jit
+def show_due_ads(graph: Graph, params: Params, posts: Posts, ads: Ads | None, market: Market,
+                 brand: int, t: int) -> None:
+    """The brand's ads running at step t show their impressions."""
+    if ads is None:
+        return
+    for a in range(ads.brand.shape[0]):
+        if ads.brand[a] != brand or t < ads.start[a] or t > ads.end[a]:
+            continue
+        p = ads.post[a] if ads.post[a] >= 0 else latest_post(posts, brand, t)
+        if p < 0:
+            continue
+        age = max(t - posts.start[p] - 1, 0)
+        show_ads(graph, params, posts, post_state(market, p), ads, a, t, age, market.probs)
 
 
 @jit

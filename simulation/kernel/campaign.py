@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulation._jit import jit
-from simulation.kernel.ads import show_ads
-from simulation.kernel.crisis import answer_complaints
+from simulation.kernel.ads import ads_running, show_due_ads
+from simulation.kernel.crisis import answer_complaints, complaints_pending
 from simulation.kernel.layout import (
     C_EPOCH,
     C_HI,
@@ -146,40 +146,16 @@ def publish(graph: Graph, campaign: Campaign, market: Market, brand: int, t: int
 
 
 @jit
-def latest_post(campaign: Campaign, brand: int, t: int) -> int:
-    """The brand's most recent post out by step t (-1 if none)."""
-    posts = campaign.posts
-    best = -1
-    for p in range(posts.brand.shape[0]):
-        start = posts.start[p]
-        later = best < 0 or start >= posts.start[best]
-        if posts.brand[p] == brand and start <= t and later:
-            best = p
-    return best
-
-
-@jit
 def advertise(graph: Graph, params: Params, campaign: Campaign, market: Market, brand: int,
               t: int) -> None:
     """The brand's ads running at step t show their impressions (paid media)."""
-    ads = campaign.ads
-    for a in range(ads.brand.shape[0]):
-        if ads.brand[a] != brand or t < ads.start[a] or t > ads.end[a]:
-            continue
-        p = ads.post[a] if ads.post[a] >= 0 else latest_post(campaign, brand, t)
-        if p < 0:
-            continue
-        age = max(t - campaign.posts.start[p] - 1, 0)
-        show_ads(graph, params, campaign.posts, post_state(market, p), ads, a, t, age,
-                 market.probs)
+    show_due_ads(graph, params, campaign.posts, campaign.ads, market, brand, t)
 
 
 @jit
 def respond(campaign: Campaign, market: Market, brand: int, t: int) -> None:
     """The brand answers the crisis's complaints due at step t (if the crisis is about it)."""
-    crisis = campaign.crisis
-    if crisis.post >= 0 and crisis.brand == brand:
-        answer_complaints(crisis, market, t)
+    answer_complaints(campaign.crisis, market, brand, t)
 
 
 @jit
@@ -189,7 +165,7 @@ def spread(graph: Graph, params: Params, campaign: Campaign, market: Market, t: 
     Every post out before step t spreads: the crisis first, then the brands in this step's order.
     """
     posts = campaign.posts
-    c = campaign.crisis.post
+    c = campaign.crisis_post
     if c >= 0 and posts.start[c] < t:
         spread_post(graph, params, posts, post_state(market, c), t - posts.start[c] - 1,
                     market.probs)
@@ -206,7 +182,7 @@ def spread(graph: Graph, params: Params, campaign: Campaign, market: Market, t: 
 @jit
 def finish_step(campaign: Campaign, market: Market, t: int) -> None:
     """End step t: next frontiers, complaint times, and brand and mention counts."""
-    c = campaign.crisis.post
+    c = campaign.crisis_post
     for p in range(market.cursor.shape[0]):
         hi = market.cursor[p, C_HI]
         total = market.counters[p, SHARERS]
@@ -269,7 +245,6 @@ def active(graph: Graph, campaign: Campaign, market: Market) -> bool:
     t = market.clock[K_STEP]
     n = graph.indptr.shape[0] - 1
     posts = campaign.posts
-    crisis = campaign.crisis
     for p in range(posts.brand.shape[0]):
         if posts.start[p] > t:
             return True
@@ -277,19 +252,7 @@ def active(graph: Graph, campaign: Campaign, market: Market) -> bool:
             return True
         if market.cursor[p, C_LO] < market.cursor[p, C_HI]:
             return True
-    ads = campaign.ads
-    for a in range(ads.brand.shape[0]):
-        if ads.end[a] > t:
-            return True
-    c = crisis.post
-    if c >= 0:
-        complaints = market.counters[c, SHARERS]
-        unanswered = complaints - market.crisis_counters[RESPONSES]
-        if posts.persistence[c] > 0.0 and unanswered > 0:
-            return True
-        if crisis.rate > 0.0 and market.clock[K_QUEUE] < complaints:
-            return True
-    return False
+    return ads_running(campaign.ads, t) or complaints_pending(campaign.crisis, posts, market)
 
 
 @jit

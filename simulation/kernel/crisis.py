@@ -23,16 +23,32 @@ from simulation.kernel.layout import (
     SHARERS,
     Crisis,
     Market,
+    Posts,
 )
 from simulation.kernel.random import coin, coin_bar
 from simulation.kernel.state import post_key
 
-__all__ = ["answer_complaints"]
+__all__ = ["answer_complaints", "complaints_pending"]
 
 
 @jit
-def answer_complaints(crisis: Crisis, market: Market, t: int) -> None:
-    """The hurt brand answers the complaints due at step t."""
+def complaints_pending(crisis: Crisis | None, posts: Posts, market: Market) -> bool:
+    """Whether complainers may still post again or complaints still wait for an answer."""
+    if crisis is None:
+        return False
+    c = crisis.post
+    complaints = market.counters[c, SHARERS]
+    unanswered = complaints - market.crisis_counters[RESPONSES]
+    if posts.persistence[c] > 0.0 and unanswered > 0:
+        return True
+    return crisis.rate > 0.0 and market.clock[K_QUEUE] < complaints
+
+
+@jit
+def answer_complaints(crisis: Crisis | None, market: Market, brand: int, t: int) -> None:
+    """The brand answers the complaints due at step t, if the crisis is about it."""
+    if crisis is None or crisis.brand != brand:
+        return
     c = crisis.post
     order, flags = market.order[c], market.flags[c]
     complaints = market.counters[c, SHARERS]

@@ -82,6 +82,8 @@ __all__ = [
     "PAID_REACH",
     "Params",
     "Posts",
+    "ThresholdRule",
+    "BassRule",
     "REACH",
     "RESPONSES",
     "RESPONSE_TIME",
@@ -208,19 +210,36 @@ class Graph(NamedTuple):
     tie_strong: np.ndarray = _NO_TIES  # uint8[arcs]: 1 = strong tie; empty = no tie classes
 
 
+class ThresholdRule(NamedTuple):
+    """The threshold rule's settings."""
+
+    kind: int  # TH_*
+    a: float  # fixed share, uniform low, or normal mean
+    b: float  # uniform high or normal std
+    count: int  # contacts needed for TH_COUNT
+
+
+class BassRule(NamedTuple):
+    """The Bass rule's settings."""
+
+    innovation: float  # p
+    imitation: float  # q
+
+
 class Params(NamedTuple):
-    """What holds for every post: the audience's affinity, the rules' settings, ties, metrics."""
+    """What holds for every post: the audience's affinity, ties, metrics, the rules in use.
+
+    A rule's settings are ``None`` when no post uses it: numba then compiles none of its code
+    (a branch on ``x is None`` of an argument is pruned before typing), so a scenario compiles
+    only what it uses.
+    """
 
     affinity: np.ndarray  # float64[segments], multiplies appeal
-    threshold_kind: int  # TH_*
-    threshold_a: float  # fixed share, uniform low, or normal mean
-    threshold_b: float  # uniform high or normal std
-    threshold_count: int  # contacts needed for TH_COUNT
-    innovation: float  # bass p
-    imitation: float  # bass q
     funnel: bool  # count exposures and the funnel; False = who shares only
-    strong_visibility: float = 1.0  # multiplies visibility over strong ties
-    weak_visibility: float = 1.0  # multiplies visibility over weak ties
+    strong_visibility: float  # multiplies visibility over strong ties
+    weak_visibility: float  # multiplies visibility over weak ties
+    threshold: ThresholdRule | None
+    bass: BassRule | None
 
 
 class Posts(NamedTuple):
@@ -280,12 +299,16 @@ class Crisis(NamedTuple):
 
 
 class Campaign(NamedTuple):
-    """A scenario's posts, seed sets, ads and crisis, and how its brands compete."""
+    """A scenario's posts, seed sets, ads and crisis, and how its brands compete.
+
+    ``ads`` and ``crisis`` are ``None`` when there are none (then their code is not compiled).
+    """
 
     posts: Posts
     seed_sets: SeedSets
-    ads: Ads
-    crisis: Crisis
+    ads: Ads | None
+    crisis: Crisis | None
+    crisis_post: int  # the crisis's post, -1: none
     brands: int  # brand rows: the real brands, then the crisis's own row if there is one
     real_brands: int  # brands that publish content and act each step
     exclusive: bool  # a person who shared one brand never shares another

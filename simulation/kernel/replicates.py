@@ -38,7 +38,7 @@ def brands_act(graph: Graph, params: Params, campaign: Campaign, market: Market,
         publish(graph, campaign, market, brand, t)
         advertise(graph, params, campaign, market, brand, t)
         respond(campaign, market, brand, t)
-    if campaign.crisis.post >= 0:
+    if campaign.crisis_post >= 0:
         publish(graph, campaign, market, campaign.brands - 1, t)
 
 

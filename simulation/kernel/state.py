@@ -41,7 +41,7 @@ def new_market(n: int, segments: int, campaign: Campaign) -> Market:
     n_posts = posts.brand.shape[0]
     n_seg = max(segments, 1)
     brands = campaign.brands
-    crisis_post = campaign.crisis.post
+    crisis_post = campaign.crisis_post
     info = np.zeros((n_posts, N_POST_INFO), np.int64)
     for p in range(n_posts):
         info[p, I_POST] = p

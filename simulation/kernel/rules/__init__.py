@@ -58,9 +58,9 @@ def spread_post(graph: Graph, params: Params, posts: Posts, state: State, age: i
     if rule == CASCADE:
         cascade_step(graph, params, posts, state, frontier, age, 0, bars)
     elif rule == THRESHOLD:
-        threshold_step(graph, params, posts, state, frontier)
+        threshold_step(graph, params, params.threshold, posts, state, frontier)
     else:
-        bass_step(graph, params, posts, state, frontier)
+        bass_step(graph, params, params.bass, posts, state, frontier)
     if posts.persistence[p] > 0.0:
         # Repeat posts: every earlier sharer not yet answered posts again with P(persistence),
         # and their ties are tried afresh (coins of this step).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from simulation._jit import jit
 from simulation.kernel.layout import (
+    BassRule,
     C_EPOCH,
     C_STEP,
     FOR_ADOPT,
@@ -29,8 +30,11 @@ __all__ = ["bass_step"]
 
 
 @jit
-def bass_step(graph: Graph, params: Params, posts: Posts, state: State, frontier) -> None:
+def bass_step(graph: Graph, params: Params, rule: BassRule | None, posts: Posts, state: State,
+              frontier) -> None:
     """Everyone who has not adopted adopts with P = innovation + imitation x adopted share."""
+    if rule is None:
+        return
     count_exposures(graph, params, posts, state, frontier)
     p = state.post[I_POST]
     in_indptr, segment_of = graph.in_indptr, graph.segment_of
@@ -38,7 +42,7 @@ def bass_step(graph: Graph, params: Params, posts: Posts, state: State, frontier
     epoch = state.cursor[C_EPOCH]
     key = post_key(state.keys, p, FOR_ADOPT, True, state.cursor[C_STEP])
     lane = state.keys[KEY_LANE]
-    innovation, imitation = params.innovation, params.imitation
+    innovation, imitation = rule.innovation, rule.imitation
     n = in_indptr.shape[0] - 1
     for v in range(n):
         touch(stamp, flags, count, required, epoch, v)

@@ -21,6 +21,7 @@ from simulation.kernel.layout import (
     Params,
     Posts,
     State,
+    ThresholdRule,
 )
 from simulation.kernel.random import uniform
 from simulation.kernel.rules.adoption import adopt, count_exposures, exclusive_blocks, mark_adopter
@@ -49,8 +50,11 @@ def required_contacts(kind: int, a: float, b: float, count: int, key, v: int,
 
 
 @jit
-def threshold_step(graph: Graph, params: Params, posts: Posts, state: State, frontier) -> None:
+def threshold_step(graph: Graph, params: Params, rule: ThresholdRule | None, posts: Posts,
+                   state: State, frontier) -> None:
     """V shares once the people v follows who have shared reach v's threshold."""
+    if rule is None:
+        return
     count_exposures(graph, params, posts, state, frontier)
     p = state.post[I_POST]
     indptr, indices, segment_of = graph.indptr, graph.indices, graph.segment_of
@@ -66,10 +70,10 @@ def threshold_step(graph: Graph, params: Params, posts: Posts, state: State, fro
                 continue
             if required[v] < 0:
                 required[v] = required_contacts(
-                    params.threshold_kind,
-                    params.threshold_a,
-                    params.threshold_b,
-                    params.threshold_count,
+                    rule.kind,
+                    rule.a,
+                    rule.b,
+                    rule.count,
                     key,
                     v,
                     in_indptr[v + 1] - in_indptr[v],
