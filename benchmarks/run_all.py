@@ -12,7 +12,9 @@ Runs, each measurement in a fresh child process (so peak memory is its own):
   same graph and seeds (pure cascade, n = 100,000), plus the full funnel (every metric);
 * ``bench_scale.py``: a million people (build + 100 replicates, peak memory) and small
   cascades on 100,000 people (microseconds per replicate);
-* ``bench_sweep.py``: how a Dask sweep scales from one worker to two.
+* ``bench_sweep.py``: how a Dask sweep scales from one worker to two;
+* ``bench_startup.py``: CPU seconds of the first run from an empty compiled-code cache, of
+  ``wom run`` on the karate club once compiled, and of ``wom --help``, ``keys`` and ``validate``.
 
 Each measurement is repeated (``--repeat``, default 3) and the best kept, since other work on
 the machine can only slow a run down. The load average before and after (and, in the JSON,
@@ -38,6 +40,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import bench_kernel  # noqa: E402
 import bench_scale  # noqa: E402
+import bench_startup  # noqa: E402
 
 QUICK_PEERS = ("kernel", "kernel-1-thread", "kernel-funnel", "cynetdiff", "networkx")
 
@@ -122,6 +125,27 @@ def run_sweep() -> dict | None:
         "speedup": float(speedup.group(1)) if speedup else None,
         "output": text.strip(),
     }
+
+
+def startup_goals(startup: list[dict]) -> list[dict]:
+    """Kernel v2's start-up goals (CPU seconds, from ``bench_startup.py``)."""
+    names = {
+        "compile": "first `wom run launch.toml`, empty cache (CPU s)",
+        "run-karate": "`wom run` karate, compiled (CPU s)",
+        "help": "`wom --help` (CPU s)",
+        "keys": "`wom keys` (CPU s)",
+        "validate": "`wom validate` (CPU s)",
+    }
+    return [
+        {
+            "goal": names[row["what"]],
+            "target": f"<= {row['goal_s']:g} s",
+            "value": row["cpu_s"],
+            "measured": f"{row['cpu_s']:.2f} s",
+            "met": row["met"],
+        }
+        for row in startup
+    ]
 
 
 def goals(peers: list[dict], scale: list[dict], sweep: dict | None) -> list[dict]:
@@ -290,7 +314,9 @@ def main(argv: list[str] | None = None) -> None:
         "--quick", action="store_true", help="fewer replicates, no Mesa/NDlib, no sweep, once"
     )
     parser.add_argument(
-        "--only", default="peers,scale,sweep", help="comma-separated: peers, scale, sweep"
+        "--only",
+        default="startup,peers,scale,sweep",
+        help="comma-separated: startup, peers, scale, sweep",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument(
@@ -305,6 +331,9 @@ def main(argv: list[str] | None = None) -> None:
     load_before = os.getloadavg()[0]
     started = dt.datetime.now().astimezone()
 
+    if "startup" in sections:
+        print("startup: bench_startup.py", file=sys.stderr, flush=True)
+    startup = bench_startup.measure() if "startup" in sections else []
     peers = run_peers(repeat, args.quick) if "peers" in sections else []
     scale = run_scale(repeat, args.quick) if "scale" in sections else []
     sweep = run_sweep() if "sweep" in sections and not args.quick else None
@@ -313,7 +342,8 @@ def main(argv: list[str] | None = None) -> None:
         "repeat": repeat,
         "quick": args.quick,
         "machine": machine(load_before),
-        "goals": goals(peers, scale, sweep),
+        "goals": startup_goals(startup) + goals(peers, scale, sweep),
+        "startup": startup,
         "peers": peers,
         "scale": scale,
         "sweep": sweep,

@@ -136,6 +136,10 @@ def run(
         scenario = scenario.with_overrides({"steps": steps}, source="--steps")
     names = _parse_metrics(metrics)
     total = runs or scenario.runs
+    from simulation import kernel
+
+    if not kernel.compiled():
+        click.echo("compiling the simulation kernel, once (about half a minute) ...", err=True)
     update, close = progress_bar(total, scenario.name)
     try:
         result = simulate(scenario, runs=runs, seed=seed, metrics=names, progress=update)

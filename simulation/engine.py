@@ -61,8 +61,9 @@ def prepare(scenario: Scenario, graph: SocialGraph | None = None) -> Prepared:
     graph = graph if graph is not None else build_graph(scenario)
     plan = plan_seeds(scenario, graph)
     campaign, layout, plans = _campaign(scenario, graph, plan)
-    return Prepared(scenario, graph, plan, inputs.kernel_graph(scenario, graph), campaign, layout,
-                    plans)
+    return Prepared(
+        scenario, graph, plan, inputs.kernel_graph(scenario, graph), campaign, layout, plans
+    )
 
 
 def _variant_plan(
@@ -87,8 +88,9 @@ def _variant_plan(
 
 
 def _seed_set(plan: SeedPlan) -> inputs.SeedSetPlan:
-    return inputs.SeedSetPlan(np.asarray(plan.fixed), np.asarray(plan.pool),
-                              int(plan.random_budget))
+    return inputs.SeedSetPlan(
+        np.asarray(plan.fixed), np.asarray(plan.pool), int(plan.random_budget)
+    )
 
 
 class _Calendar:
@@ -106,8 +108,9 @@ class _Calendar:
         return float(getattr(self.plans[s], "cost", 0.0))
 
 
-def _brand_posts(scenario: Scenario, graph: SocialGraph, calendar: _Calendar,
-                 brand_sets: list[int]) -> list[float]:
+def _brand_posts(
+    scenario: Scenario, graph: SocialGraph, calendar: _Calendar, brand_sets: list[int]
+) -> list[float]:
     """Every brand post of the calendar into ``calendar.posts``; returns seeding fees by brand."""
     brands = scenario.brand_names
     contents = [scenario.content] + [c.content for c in scenario.competitors]
@@ -148,7 +151,9 @@ def _brand_posts(scenario: Scenario, graph: SocialGraph, calendar: _Calendar,
     return seeding_cost
 
 
-def _crisis(scenario: Scenario, graph: SocialGraph, calendar: _Calendar) -> inputs.CrisisPlan | None:
+def _crisis(
+    scenario: Scenario, graph: SocialGraph, calendar: _Calendar
+) -> inputs.CrisisPlan | None:
     """The crisis's post (appended to the calendar) and how its brand answers."""
     crisis = scenario.crisis
     if crisis is None:
@@ -162,7 +167,9 @@ def _crisis(scenario: Scenario, graph: SocialGraph, calendar: _Calendar) -> inpu
         comment_ratio=crisis.comment_ratio,
         half_life=crisis.half_life,
     )
-    s = calendar.add_seeds(_variant_plan(scenario, graph, negative, crisis.seeding, "crisis.seeding"))
+    s = calendar.add_seeds(
+        _variant_plan(scenario, graph, negative, crisis.seeding, "crisis.seeding")
+    )
     brands = scenario.brand_names
     calendar.posts.append(
         inputs.PostPlan(
@@ -261,8 +268,10 @@ def _campaign(
         value=[float(owner.value) for owner in money],
         cpm=cpm,
         seeding_cost=seeding_cost,
-        ads=[(ad.brand, float(sa.spend_per_step), ad.start, ad.end)
-             for ad, sa in zip(ads, scenario.ads, strict=True)],
+        ads=[
+            (ad.brand, float(sa.spend_per_step), ad.start, ad.end)
+            for ad, sa in zip(ads, scenario.ads, strict=True)
+        ],
     )
     return campaign, layout, calendar.plans
 

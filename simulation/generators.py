@@ -527,7 +527,8 @@ def _sift_down(indices: np.ndarray, order: np.ndarray, lo: int, root: int, size:
             return
         a = lo + child
         if child + 1 < size and (
-            indices[a + 1] > indices[a] or (indices[a + 1] == indices[a] and order[a + 1] > order[a])
+            indices[a + 1] > indices[a]
+            or (indices[a + 1] == indices[a] and order[a + 1] > order[a])
         ):
             a += 1
             child += 1

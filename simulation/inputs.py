@@ -48,7 +48,14 @@ __all__ = [
 ]
 
 # A post's content values, as the scenario's [content] and [[posts]] name them.
-CONTENT_KEYS = ("visibility", "appeal", "stickiness", "click_through", "conversion", "comment_ratio")
+CONTENT_KEYS = (
+    "visibility",
+    "appeal",
+    "stickiness",
+    "click_through",
+    "conversion",
+    "comment_ratio",
+)
 # An ad with no end runs to the last step.
 FOREVER = 2**62
 
@@ -160,7 +167,7 @@ class SeedSetPlan:
 
 @dataclass
 class PostPlan:
-    """One post: whose, when, posted by which seed set, spreading by which rule, with what content."""
+    """One post: whose, when, posted by which seed set, under which rule, with what content."""
 
     name: str
     brand: int
@@ -255,15 +262,19 @@ def assemble_campaign(
         persistence=column(lambda p: p.persistence, np.float64),
     )
     audiences, spans = _concatenate([np.asarray(ad.audience) for ad in ads])
-    ad_arrays = None if not ads else Ads(
-        brand=np.array([ad.brand for ad in ads], np.int64),
-        post=np.array([ad.post for ad in ads], np.int64),
-        start=np.array([ad.start for ad in ads], np.int64),
-        end=np.array([ad.end for ad in ads], np.int64),
-        rate=np.array([ad.rate for ad in ads], np.float64),
-        audience_lo=np.array([lo for lo, _ in spans], np.int64),
-        audience_hi=np.array([hi for _, hi in spans], np.int64),
-        people=audiences,
+    ad_arrays = (
+        None
+        if not ads
+        else Ads(
+            brand=np.array([ad.brand for ad in ads], np.int64),
+            post=np.array([ad.post for ad in ads], np.int64),
+            start=np.array([ad.start for ad in ads], np.int64),
+            end=np.array([ad.end for ad in ads], np.int64),
+            rate=np.array([ad.rate for ad in ads], np.float64),
+            audience_lo=np.array([lo for lo, _ in spans], np.int64),
+            audience_hi=np.array([hi for _, hi in spans], np.int64),
+            people=audiences,
+        )
     )
     crisis_tuple = (
         None

@@ -405,7 +405,8 @@ def reference_markdown() -> str:
 class Layout:
     """Where each count sits in the kernel's flat tally, and the money around it.
 
-    The tally (see :func:`simulation.kernel.campaign.tally`) holds every counter of every brand row, then
+    The tally (see :func:`simulation.kernel.campaign.tally`) holds every counter of every brand
+    row, then
     of every post, then the crisis's counts. Brand 0 is the scenario's brand.
 
     Attributes:

@@ -6,10 +6,11 @@
 :class:`~simulation.agents.Brand` for the scenario's brand and each competitor, and a
 DataCollector whose model variables are the timeline metrics of ``wom run --runs 1 --seed S``.
 
-Each step, in the order the Monte Carlo loop (:func:`simulation.kernel.replicates.run_block`) uses: the
-kernel ticks (the step number, and the brands' order when they compete), every brand acts
-(posts what its calendar has for this step, buys its ads, answers complaints), the crisis's
-first posts go out when due, and then word of mouth spreads (:func:`simulation.kernel.spread`).
+Each step, in the order of the Monte Carlo loop
+(:func:`simulation.kernel.replicates.run_block`): the kernel ticks (the step number, and the
+brands' order when they compete), every brand acts (posts what its calendar has for this step,
+buys its ads, answers complaints), the crisis's first posts go out when due, and then word of
+mouth spreads (:func:`simulation.kernel.spread`).
 """
 
 from __future__ import annotations

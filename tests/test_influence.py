@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from simulation import influence
 from simulation.engine import simulate
+from simulation.inputs import spread_inputs, tie_probabilities
 from simulation.network import build_graph
 from simulation.scenario import Scenario, parse_scenario
-from simulation.seeding import kernel_inputs, seed_fees, tie_probabilities
+from simulation.seeding import seed_fees
 
 
 def scenario(network: dict, base_dir: Path | str = ".", **tables) -> Scenario:
@@ -353,12 +354,12 @@ def test_celfs_spread_is_the_kernels_estimate_for_its_seed_set():
         content={"visibility": 0.9, "appeal": 0.5, "stickiness": 0.3, "half_life": 3.0},
         steps=30,
     )
-    arrays, params = kernel_inputs(s, build_graph(s))
+    model = spread_inputs(s, build_graph(s))
     selection = influence.celf(
-        arrays, params, np.arange(300), influence.Budget(4), runs=50, steps=30, seed=8
+        model, np.arange(300), influence.Budget(4), runs=50, steps=30, seed=8
     )
     direct = influence.kernel_spreads(
-        arrays, params, selection.seeds, np.array([-1]), runs=50, steps=30, seed=8
+        model, selection.seeds, np.array([-1]), runs=50, steps=30, seed=8
     )[0]
     assert len(set(selection.seeds.tolist())) == 4
     assert selection.spread == pytest.approx(direct, rel=1e-12)

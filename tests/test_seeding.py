@@ -12,8 +12,9 @@ from simulation import influence
 from simulation.cli import main
 from simulation.engine import prepare
 from simulation.errors import ScenarioError
+from simulation.inputs import spread_inputs
 from simulation.scenario import SEED_STRATEGIES, Scenario, parse_scenario
-from simulation.seeding import kernel_inputs, seed_fees
+from simulation.seeding import seed_fees
 
 COMPUTED = [s for s in SEED_STRATEGIES if s != "nodes"]
 FIXED_SET = [s for s in COMPUTED if s != "random"]
@@ -160,9 +161,8 @@ def test_propagation_replaces_every_tie_probability_in_celfs_simulations():
     s = scenario({"strategy": "celf", "budget": 1, "propagation": 1.0})
     prepared = prepare(s)
     plan = prepared.plan
-    arrays, params = kernel_inputs(s, prepared.graph)
     spread = influence.kernel_spreads(
-        arrays, params, plan.fixed, np.array([-1]), runs=3, steps=s.steps, seed=1
+        spread_inputs(s, prepared.graph), plan.fixed, np.array([-1]), runs=3, steps=s.steps, seed=1
     )
     assert spread[0] == 600
 

@@ -41,7 +41,7 @@ __all__ = ["ads_running", "impressions_due", "latest_post", "show_ads", "show_du
 
 @jit
 def impressions_due(ads: Ads, a: int, t: int) -> int:
-    """Impressions ad ``a`` shows at step t: floor(k x rate) - floor((k - 1) x rate) at its k-th step."""
+    """Impressions ad ``a`` shows at its k-th step t: floor(k x rate) - floor((k - 1) x rate)."""
     k = t - ads.start[a] + 1
     rate = ads.rate[a]
     return int(np.floor(rate * k + 1e-9) - np.floor(rate * (k - 1) + 1e-9))
@@ -52,10 +52,7 @@ def ads_running(ads: Ads | None, t: int) -> bool:
     """Whether an ad runs after step t (a replicate goes on while one does)."""
     if ads is None:
         return False
-    for a in range(ads.brand.shape[0]):
-        if ads.end[a] > t:
-            return True
-    return False
+    return any(ads.end[a] > t for a in range(ads.brand.shape[0]))
 
 
 @jit
@@ -71,8 +68,9 @@ def latest_post(posts: Posts, brand: int, t: int) -> int:
 
 
 @jit
-def show_due_ads(graph: Graph, params: Params, posts: Posts, ads: Ads | None, market: Market,
-                 brand: int, t: int) -> None:
+def show_due_ads(
+    graph: Graph, params: Params, posts: Posts, ads: Ads | None, market: Market, brand: int, t: int
+) -> None:
     """The brand's ads running at step t show their impressions."""
     if ads is None:
         return
@@ -87,9 +85,18 @@ def show_due_ads(graph: Graph, params: Params, posts: Posts, ads: Ads | None, ma
 
 
 @jit
-def show_ads(graph: Graph, params: Params, posts: Posts, state: State, ads: Ads, a: int,
-             t: int, age: int, bars) -> None:
-    """Ad ``a``'s impressions at step t of its post (``state``'s), ``age`` steps after it went out."""
+def show_ads(
+    graph: Graph,
+    params: Params,
+    posts: Posts,
+    state: State,
+    ads: Ads,
+    a: int,
+    t: int,
+    age: int,
+    bars,
+) -> None:
+    """Ad ``a``'s impressions at step t of its post (``state``'s), ``age`` steps after it began."""
     shown = impressions_due(ads, a, t)
     audience = ads.people[ads.audience_lo[a] : ads.audience_hi[a]]
     m = audience.shape[0]
@@ -159,13 +166,15 @@ def show_ads(graph: Graph, params: Params, posts: Posts, state: State, ads: Ads,
         if not flags[v] & SHARED:
             if shares:
                 if funnel:
-                    new |= engage(flags, counters, segment_counters, k_funnel, lane, i, b_funnel,
-                                  seg, v, True)
+                    new |= engage(
+                        flags, counters, segment_counters, k_funnel, lane, i, b_funnel, seg, v, True
+                    )
                 if not exclusive or not rival(brand_stamp, brand_flags, own, epoch, v):
                     share(tree, flags, counters, segment_counters, seg, v, -1, True)
                     new |= SHARED
             elif funnel and coin(k_engage, lane, i, engage_bar[k]):
-                new |= engage(flags, counters, segment_counters, k_funnel, lane, i, b_funnel,
-                              seg, v, True)
+                new |= engage(
+                    flags, counters, segment_counters, k_funnel, lane, i, b_funnel, seg, v, True
+                )
         if track and new:
             mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)

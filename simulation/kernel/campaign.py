@@ -32,7 +32,6 @@ from simulation.kernel.layout import (
     MENTIONS,
     N_COUNTERS,
     N_CRISIS_COUNTERS,
-    RESPONSES,
     SEG_CONVERSIONS,
     SEG_ENGAGEMENTS,
     SHARERS,
@@ -92,7 +91,12 @@ def begin(campaign: Campaign, market: Market, seed: np.uint64, run: np.uint64) -
             key = derive(derive(market.keys[KEY_REPLICATE], FOR_SEEDS), s)
             token = epoch * n_sets + s + 1
             market.seed_count[s] = draw_seeds(
-                key, pool, budget, market.chosen, token, market.subtree,
+                key,
+                pool,
+                budget,
+                market.chosen,
+                token,
+                market.subtree,
                 market.seeds[slot : slot + budget],
             )
         else:
@@ -141,13 +145,16 @@ def publish(graph: Graph, campaign: Campaign, market: Market, brand: int, t: int
         s = posts.seed_set[p]
         slot = sets.slot[s]
         place_seeds(
-            graph.segment_of, post_state(market, p), market.seeds[slot : slot + market.seed_count[s]]
+            graph.segment_of,
+            post_state(market, p),
+            market.seeds[slot : slot + market.seed_count[s]],
         )
 
 
 @jit
-def advertise(graph: Graph, params: Params, campaign: Campaign, market: Market, brand: int,
-              t: int) -> None:
+def advertise(
+    graph: Graph, params: Params, campaign: Campaign, market: Market, brand: int, t: int
+) -> None:
     """The brand's ads running at step t show their impressions (paid media)."""
     show_due_ads(graph, params, campaign.posts, campaign.ads, market, brand, t)
 
@@ -167,8 +174,9 @@ def spread(graph: Graph, params: Params, campaign: Campaign, market: Market, t: 
     posts = campaign.posts
     c = campaign.crisis_post
     if c >= 0 and posts.start[c] < t:
-        spread_post(graph, params, posts, post_state(market, c), t - posts.start[c] - 1,
-                    market.probs)
+        spread_post(
+            graph, params, posts, post_state(market, c), t - posts.start[c] - 1, market.probs
+        )
     for i in range(market.brand_order.shape[0]):
         brand = market.brand_order[i]
         for p in range(posts.brand.shape[0]):

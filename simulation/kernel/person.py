@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from simulation._jit import jit
 from simulation.kernel.layout import (
+    C_EPOCH,
     CLICKS,
     COMMENTS,
     CONVERSIONS,
     CONVERTED,
+    EARNED,
+    EARNED_REACH,
     ENGAGED,
     ENGAGED_PEOPLE,
     ENGAGEMENTS,
@@ -36,9 +39,6 @@ from simulation.kernel.layout import (
     SHARED,
     SHARERS,
     SHARES,
-    EARNED_REACH,
-    EARNED,
-    C_EPOCH,
 )
 from simulation.kernel.random import coin, uniform
 
@@ -198,8 +198,23 @@ def draw_seeds(key, pool, budget, chosen, token, scratch, out) -> int:
 
 
 @jit
-def post_seeds(segment_of, cursor, stamp, flags, count, required, tree, counters, segs, info,
-               brand_stamp, brand_flags, brand_counters, brand_segments, people) -> None:
+def post_seeds(
+    segment_of,
+    cursor,
+    stamp,
+    flags,
+    count,
+    required,
+    tree,
+    counters,
+    segs,
+    info,
+    brand_stamp,
+    brand_flags,
+    brand_counters,
+    brand_segments,
+    people,
+) -> None:
     """People post the content (seeds): each shares it once, unless loyal to a rival brand."""
     epoch = cursor[C_EPOCH]
     own = info[I_BRAND]
@@ -219,6 +234,13 @@ def post_seeds(segment_of, cursor, stamp, flags, count, required, tree, counters
             segs[seg, SEG_REACH] += 1
         share(tree, flags, counters, segs, seg, v, -1, False)
         if track:
-            mark(brand_stamp[own], brand_flags[own], brand_counters[own], brand_segments[own],
-                 epoch, v, seg, SEEN | SHARED)
-
+            mark(
+                brand_stamp[own],
+                brand_flags[own],
+                brand_counters[own],
+                brand_segments[own],
+                epoch,
+                v,
+                seg,
+                SEEN | SHARED,
+            )

@@ -43,10 +43,25 @@ def brands_act(graph: Graph, params: Params, campaign: Campaign, market: Market,
 
 
 @jit
-def run_block(graph: Graph, params: Params, campaign: Campaign, seed: np.uint64, first_run: int,
-              runs: int, worker: int, workers: int, steps: int, tree: bool, finals: np.ndarray,
-              segment_counts: np.ndarray, lengths: np.ndarray, peaks: np.ndarray,
-              virality: np.ndarray, depth: np.ndarray, timeline_sum: np.ndarray) -> None:
+def run_block(
+    graph: Graph,
+    params: Params,
+    campaign: Campaign,
+    seed: np.uint64,
+    first_run: int,
+    runs: int,
+    worker: int,
+    workers: int,
+    steps: int,
+    tree: bool,
+    finals: np.ndarray,
+    segment_counts: np.ndarray,
+    lengths: np.ndarray,
+    peaks: np.ndarray,
+    virality: np.ndarray,
+    depth: np.ndarray,
+    timeline_sum: np.ndarray,
+) -> None:
     """Worker ``worker``'s replicates: first_run + r for r = worker, worker + workers, ...
 
     Outputs (index r): ``finals[r]`` every final count (:func:`~simulation.kernel.campaign.tally`),
@@ -99,11 +114,24 @@ def in_threads(job, workers: int) -> None:
             future.result()
 
 
-def run_replicates(graph: Graph, params: Params, campaign: Campaign, seed: np.uint64,
-                   first_run: int, runs: int, steps: int, workers: int, tree: bool,
-                   finals: np.ndarray, segment_counts: np.ndarray, lengths: np.ndarray,
-                   peaks: np.ndarray, virality: np.ndarray, depth: np.ndarray,
-                   timeline_sum: np.ndarray) -> None:
+def run_replicates(
+    graph: Graph,
+    params: Params,
+    campaign: Campaign,
+    seed: np.uint64,
+    first_run: int,
+    runs: int,
+    steps: int,
+    workers: int,
+    tree: bool,
+    finals: np.ndarray,
+    segment_counts: np.ndarray,
+    lengths: np.ndarray,
+    peaks: np.ndarray,
+    virality: np.ndarray,
+    depth: np.ndarray,
+    timeline_sum: np.ndarray,
+) -> None:
     """Replicates first_run .. first_run + runs - 1 on ``workers`` threads (see :func:`run_block`).
 
     ``timeline_sum[w]`` is worker w's; outputs are indexed by replicate - first_run.
@@ -111,16 +139,43 @@ def run_replicates(graph: Graph, params: Params, campaign: Campaign, seed: np.ui
     workers = max(1, min(workers, runs))
 
     def job(w: int) -> None:
-        run_block(graph, params, campaign, seed, first_run, runs, w, workers, steps, tree,
-                  finals, segment_counts, lengths, peaks, virality, depth, timeline_sum[w])
+        run_block(
+            graph,
+            params,
+            campaign,
+            seed,
+            first_run,
+            runs,
+            w,
+            workers,
+            steps,
+            tree,
+            finals,
+            segment_counts,
+            lengths,
+            peaks,
+            virality,
+            depth,
+            timeline_sum[w],
+        )
 
     in_threads(job, workers)
 
 
 @jit
-def spreads_block(graph: Graph, params: Params, campaign: Campaign, base: np.ndarray,
-                  extra: np.ndarray, seed: np.uint64, runs: int, steps: int, worker: int,
-                  workers: int, out: np.ndarray) -> None:
+def spreads_block(
+    graph: Graph,
+    params: Params,
+    campaign: Campaign,
+    base: np.ndarray,
+    extra: np.ndarray,
+    seed: np.uint64,
+    runs: int,
+    steps: int,
+    worker: int,
+    workers: int,
+    out: np.ndarray,
+) -> None:
     """``out[c, r]``: sharers of post 0 in replicate r seeded with base + extra[c] (none if < 0)."""
     n = graph.indptr.shape[0] - 1
     market = new_market(n, params.affinity.shape[0], campaign)
@@ -145,9 +200,18 @@ def spreads_block(graph: Graph, params: Params, campaign: Campaign, base: np.nda
         out[c, r] = market.counters[0, SHARERS]
 
 
-def seeded_spreads(graph: Graph, params: Params, campaign: Campaign, base: np.ndarray,
-                   extra: np.ndarray, *, seed: int, runs: int, steps: int,
-                   workers: int) -> np.ndarray:
+def seeded_spreads(
+    graph: Graph,
+    params: Params,
+    campaign: Campaign,
+    base: np.ndarray,
+    extra: np.ndarray,
+    *,
+    seed: int,
+    runs: int,
+    steps: int,
+    workers: int,
+) -> np.ndarray:
     """Sharers of post 0 (``campaign`` must have one post and no seeds of its own) per replicate.
 
     Row c seeds ``base`` plus ``extra[c]`` (``base`` alone where ``extra[c] < 0``); replicate r
@@ -161,8 +225,9 @@ def seeded_spreads(graph: Graph, params: Params, campaign: Campaign, base: np.nd
     workers = max(1, min(workers, len(extra) * runs))
 
     def job(w: int) -> None:
-        spreads_block(graph, params, campaign, base, extra, np.uint64(seed), runs, steps, w,
-                      workers, out)
+        spreads_block(
+            graph, params, campaign, base, extra, np.uint64(seed), runs, steps, w, workers, out
+        )
 
     in_threads(job, workers)
     return out

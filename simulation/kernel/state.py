@@ -31,7 +31,7 @@ from simulation.kernel.layout import (
 from simulation.kernel.person import post_seeds
 from simulation.kernel.random import block_key, derive, replicate_key
 
-__all__ = ["new_market", "post_key", "post_state", "seed_keys", "place_seeds"]
+__all__ = ["new_market", "place_seeds", "post_key", "post_state", "seed_keys"]
 
 
 @jit

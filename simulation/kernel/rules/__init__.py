@@ -12,16 +12,16 @@ from simulation._jit import jit
 from simulation.kernel.layout import (
     ANSWERED,
     BASS,
-    CASCADE,
-    RULES,
-    THRESHOLD,
     C_HI,
     C_LO,
     C_STEP,
+    CASCADE,
     FOR_PERSIST,
     I_POST,
     KEY_LANE,
+    RULES,
     SHARERS,
+    THRESHOLD,
     Graph,
     Params,
     Posts,
@@ -34,7 +34,6 @@ from simulation.kernel.rules.threshold import threshold_step
 from simulation.kernel.state import post_key
 
 __all__ = ["BASS", "CASCADE", "RULES", "THRESHOLD", "can_spread", "spread_post"]
-
 
 
 @jit

@@ -52,8 +52,16 @@ def adopt(state: State, posts: Posts, seg: int, v: int, parent: int, funnel: boo
         )
         keys = funnel_keys(state.keys, p, FOR_ADOPTER, 0)
         new |= engage(flags, counters, segs, keys, state.keys[KEY_LANE], v, bars, seg, v, False)
-    share((state.order, state.parent, state.depth, state.root), flags, counters, segs, seg, v,
-          parent, True)
+    share(
+        (state.order, state.parent, state.depth, state.root),
+        flags,
+        counters,
+        segs,
+        seg,
+        v,
+        parent,
+        True,
+    )
     return new
 
 
@@ -89,8 +97,7 @@ def count_exposures(graph: Graph, params: Params, posts: Posts, state: State, fr
             if funnel and coin(k_seen, lane, j, bar_strong if ties and tie_strong[j] else bar_weak):
                 new = see(flags, counters, segs, segment_of[v], v, False)
                 if track and new:
-                    mark(own_stamp, own_flags, own_counters, own_segs, epoch, v, segment_of[v],
-                         new)
+                    mark(own_stamp, own_flags, own_counters, own_segs, epoch, v, segment_of[v], new)
 
 
 @jit
@@ -111,5 +118,13 @@ def mark_adopter(state: State, seg: int, v: int, new: int) -> None:
     """Count an adopter once for their brand, when the brand tracks distinct people."""
     if state.post[I_TRACK] != 0 and new:
         own = state.post[I_BRAND]
-        mark(state.brand_stamp[own], state.brand_flags[own], state.brand_counters[own],
-             state.brand_segment_counters[own], state.cursor[C_EPOCH], v, seg, new)
+        mark(
+            state.brand_stamp[own],
+            state.brand_flags[own],
+            state.brand_counters[own],
+            state.brand_segment_counters[own],
+            state.cursor[C_EPOCH],
+            v,
+            seg,
+            new,
+        )

@@ -1,4 +1,4 @@
-"""The Bass (1969) diffusion model on a network: adopt with P = p + q x (adopted contacts / contacts).
+"""The Bass (1969) model on a network: adopt with P = p + q x (adopted contacts / contacts).
 
 Exposures from last step's adopters are counted first, so every decision this step uses the
 state at the start of the step; adopters are not attributed to anyone (no cascade tree). The
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from simulation._jit import jit
 from simulation.kernel.layout import (
-    BassRule,
     C_EPOCH,
     C_STEP,
     FOR_ADOPT,
     I_POST,
     KEY_LANE,
     SHARED,
+    BassRule,
     Graph,
     Params,
     Posts,
@@ -30,8 +30,9 @@ __all__ = ["bass_step"]
 
 
 @jit
-def bass_step(graph: Graph, params: Params, rule: BassRule | None, posts: Posts, state: State,
-              frontier) -> None:
+def bass_step(
+    graph: Graph, params: Params, rule: BassRule | None, posts: Posts, state: State, frontier
+) -> None:
     """Everyone who has not adopted adopts with P = innovation + imitation x adopted share."""
     if rule is None:
         return

@@ -38,8 +38,9 @@ __all__ = ["cascade_step", "class_thresholds", "funnel_keys"]
 
 
 @jit
-def class_thresholds(bars, affinity, vis, appeal, stick, decay, strong_vis, weak_vis, impact,
-                     ties, impacted) -> float:
+def class_thresholds(
+    bars, affinity, vis, appeal, stick, decay, strong_vis, weak_vis, impact, ties, impacted
+) -> float:
     """Fill ``bars[:, k]`` for every class k of exposure; return the largest share probability.
 
     Class k = segment + segments x negative + 2 segments x strong. Rows, as coin thresholds:
@@ -86,8 +87,9 @@ def funnel_keys(keys, post, purpose_base, attempt):
 
 
 @jit
-def cascade_step(graph: Graph, params: Params, posts: Posts, state: State, frontier,
-                 age: int, attempt: int, bars) -> None:
+def cascade_step(
+    graph: Graph, params: Params, posts: Posts, state: State, frontier, age: int, attempt: int, bars
+) -> None:
     """Last step's sharers (``frontier``) expose their followers, once per tie.
 
     A tie leads to a share with P = visibility x appeal x affinity x decay x stickiness (its
@@ -172,8 +174,18 @@ def cascade_step(graph: Graph, params: Params, posts: Posts, state: State, front
                     new = see(flags, counters, segment_counters, seg, v, False)
                 if not flags[v] & SHARED:
                     if funnel:
-                        new |= engage(flags, counters, segment_counters, k_funnel, lane, j,
-                                      b_funnel, seg, v, False)
+                        new |= engage(
+                            flags,
+                            counters,
+                            segment_counters,
+                            k_funnel,
+                            lane,
+                            j,
+                            b_funnel,
+                            seg,
+                            v,
+                            False,
+                        )
                     if not exclusive or not rival(brand_stamp, brand_flags, own, epoch, v):
                         share(tree, flags, counters, segment_counters, seg, v, u, True)
                         new |= SHARED
@@ -187,8 +199,17 @@ def cascade_step(graph: Graph, params: Params, posts: Posts, state: State, front
                 touch(stamp, flags, count, required, epoch, v)
                 new = see(flags, counters, segment_counters, seg, v, False)
                 if funnel and not flags[v] & SHARED and coin(k_engage, lane, j, engage_bar[k]):
-                    new |= engage(flags, counters, segment_counters, k_funnel, lane, j,
-                                  b_funnel, seg, v, False)
+                    new |= engage(
+                        flags,
+                        counters,
+                        segment_counters,
+                        k_funnel,
+                        lane,
+                        j,
+                        b_funnel,
+                        seg,
+                        v,
+                        False,
+                    )
                 if track and new:
                     mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
-

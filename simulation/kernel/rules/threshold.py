@@ -31,8 +31,9 @@ __all__ = ["required_contacts", "threshold_step"]
 
 
 @jit
-def required_contacts(kind: int, a: float, b: float, count: int, key, v: int,
-                      in_degree: int) -> int:
+def required_contacts(
+    kind: int, a: float, b: float, count: int, key, v: int, in_degree: int
+) -> int:
     """Contacts v needs to have shared before v shares (uniforms of (post, person))."""
     if kind == TH_COUNT:
         return count
@@ -50,8 +51,9 @@ def required_contacts(kind: int, a: float, b: float, count: int, key, v: int,
 
 
 @jit
-def threshold_step(graph: Graph, params: Params, rule: ThresholdRule | None, posts: Posts,
-                   state: State, frontier) -> None:
+def threshold_step(
+    graph: Graph, params: Params, rule: ThresholdRule | None, posts: Posts, state: State, frontier
+) -> None:
     """V shares once the people v follows who have shared reach v's threshold."""
     if rule is None:
         return
