@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from simulation import inputs, kernel
+from simulation import kernel, kernel_inputs
 from simulation._jit import threads
 from simulation.errors import Problem, ScenarioError
-from simulation.inputs import kernel_params
+from simulation.kernel_inputs import kernel_params
 from simulation.metrics import Layout, needs, resolve_metrics, summarize
 from simulation.network import SocialGraph, build_graph
 from simulation.scenario import Content, Scenario, Seeding
@@ -62,7 +62,7 @@ def prepare(scenario: Scenario, graph: SocialGraph | None = None) -> Prepared:
     plan = plan_seeds(scenario, graph)
     campaign, layout, plans = _campaign(scenario, graph, plan)
     return Prepared(
-        scenario, graph, plan, inputs.kernel_graph(scenario, graph), campaign, layout, plans
+        scenario, graph, plan, kernel_inputs.kernel_graph(scenario, graph), campaign, layout, plans
     )
 
 
@@ -87,8 +87,8 @@ def _variant_plan(
         ) from None
 
 
-def _seed_set(plan: SeedPlan) -> inputs.SeedSetPlan:
-    return inputs.SeedSetPlan(
+def _seed_set(plan: SeedPlan) -> kernel_inputs.SeedSetPlan:
+    return kernel_inputs.SeedSetPlan(
         np.asarray(plan.fixed), np.asarray(plan.pool), int(plan.random_budget)
     )
 
@@ -98,7 +98,7 @@ class _Calendar:
 
     def __init__(self) -> None:
         self.plans: list[SeedPlan] = []
-        self.posts: list[inputs.PostPlan] = []
+        self.posts: list[kernel_inputs.PostPlan] = []
 
     def add_seeds(self, plan: SeedPlan) -> int:
         self.plans.append(plan)
@@ -135,13 +135,13 @@ def _brand_posts(
         if start <= scenario.steps:
             seeding_cost[b] += calendar.cost(s)
         calendar.posts.append(
-            inputs.PostPlan(
+            kernel_inputs.PostPlan(
                 name=name,
                 brand=b,
                 start=start,
                 seed_set=s,
                 rule=scenario.diffusion.rule,
-                content=inputs.content_values(contents[b], post),
+                content=kernel_inputs.content_values(contents[b], post),
                 impact=float(crisis.impact) if crisis is not None and b == target else 1.0,
             )
         )
@@ -153,7 +153,7 @@ def _brand_posts(
 
 def _crisis(
     scenario: Scenario, graph: SocialGraph, calendar: _Calendar
-) -> inputs.CrisisPlan | None:
+) -> kernel_inputs.CrisisPlan | None:
     """The crisis's post (appended to the calendar) and how its brand answers."""
     crisis = scenario.crisis
     if crisis is None:
@@ -172,17 +172,17 @@ def _crisis(
     )
     brands = scenario.brand_names
     calendar.posts.append(
-        inputs.PostPlan(
+        kernel_inputs.PostPlan(
             name="crisis",
             brand=len(brands),
             start=crisis.start,
             seed_set=s,
             rule="cascade",  # negative content spreads as a cascade whatever the rule
-            content=inputs.content_values(negative),
+            content=kernel_inputs.content_values(negative),
             persistence=float(crisis.persistence),
         )
     )
-    return inputs.CrisisPlan(
+    return kernel_inputs.CrisisPlan(
         post=len(calendar.posts) - 1,
         brand=brands.index(crisis.brand or scenario.brand),
         delay=crisis.response_time,
@@ -192,7 +192,9 @@ def _crisis(
     )
 
 
-def _ads(scenario: Scenario, graph: SocialGraph, post_names: list[str]) -> list[inputs.AdPlan]:
+def _ads(
+    scenario: Scenario, graph: SocialGraph, post_names: list[str]
+) -> list[kernel_inputs.AdPlan]:
     """The paid campaigns, each with its audience."""
     brands = scenario.brand_names
     ads = []
@@ -210,11 +212,11 @@ def _ads(scenario: Scenario, graph: SocialGraph, post_names: list[str]) -> list[
                 source=scenario.source,
             )
         ads.append(
-            inputs.AdPlan(
+            kernel_inputs.AdPlan(
                 brand=brands.index(ad.brand or scenario.brand),
                 post=post_names.index(ad.post) if ad.post is not None else -1,
                 start=ad.start,
-                end=inputs.FOREVER if ad.end is None else ad.end,
+                end=kernel_inputs.FOREVER if ad.end is None else ad.end,
                 rate=ad.spend_per_step / ad.cpm * 1000.0,
                 audience=audience,
             )
@@ -240,7 +242,7 @@ def _campaign(
     names = [post.name for post in calendar.posts]
     crisis = _crisis(scenario, graph, calendar)
     ads = _ads(scenario, graph, names)
-    campaign = inputs.assemble_campaign(
+    campaign = kernel_inputs.assemble_campaign(
         calendar.posts,
         [_seed_set(p) for p in calendar.plans],
         ads,

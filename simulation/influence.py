@@ -310,8 +310,8 @@ def kernel_spreads(
 ) -> np.ndarray:
     """Mean sharers of the seed sets ``base + {extra[c]}``, each from ``runs`` kernel replicates.
 
-    ``inputs`` is :func:`simulation.inputs.spread_inputs`'s bare cascade. Replicate r of every
-    set uses the kernel's coins for (seed, r), the same live ties for every candidate (common
+    ``inputs`` is :func:`simulation.kernel_inputs.spread_inputs`'s bare cascade. Replicate r of
+    every set uses the kernel's coins for (seed, r), the same live ties for every candidate (common
     random numbers): under the independent cascade a set's sharers in replicate r include those
     of any smaller set, so marginal gains are never negative and differences between candidates
     are measured in the same worlds. ``extra[c] < 0`` means ``base`` alone.
@@ -359,7 +359,7 @@ def celf(
     (Leskovec et al.'s CELF for budgeted placement).
 
     Args:
-        inputs: The kernel's bare cascade (:func:`simulation.inputs.spread_inputs`).
+        inputs: The kernel's bare cascade (:func:`simulation.kernel_inputs.spread_inputs`).
         candidates: People allowed as seeds.
         budget: Most seeds and/or most money.
         runs: Kernel replicates per spread estimate.

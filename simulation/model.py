@@ -25,7 +25,7 @@ from mesa.discrete_space import Network
 from simulation import kernel
 from simulation.agents import STATES, Brand, Consumer
 from simulation.engine import Prepared, prepare
-from simulation.inputs import kernel_params
+from simulation.kernel_inputs import kernel_params
 from simulation.scenario import Scenario, load_scenario
 
 __all__ = ["WordOfMouthModel"]

@@ -27,7 +27,7 @@ import numpy as np
 from simulation import influence
 from simulation.errors import ScenarioError
 from simulation.influence import Budget, degree_discount
-from simulation.inputs import spread_inputs, tie_probabilities
+from simulation.kernel_inputs import spread_inputs, tie_probabilities
 from simulation.network import SocialGraph
 from simulation.scenario import Scenario, _did_you_mean
 

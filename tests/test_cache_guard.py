@@ -24,7 +24,7 @@ import json
 import numpy as np
 from simulation import influence
 from simulation.engine import prepare, simulate
-from simulation.inputs import spread_inputs, tie_probabilities
+from simulation.kernel_inputs import spread_inputs, tie_probabilities
 from simulation.scenario import parse_scenario
 
 s = parse_scenario({"name": "probe", "steps": 50, "seed": 1,

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from simulation import influence
 from simulation.engine import simulate
-from simulation.inputs import spread_inputs, tie_probabilities
+from simulation.kernel_inputs import spread_inputs, tie_probabilities
 from simulation.network import build_graph
 from simulation.scenario import Scenario, parse_scenario
 from simulation.seeding import seed_fees

@@ -12,16 +12,16 @@ from hypothesis import strategies as st
 
 from simulation import influence
 from simulation.engine import prepare, simulate
-from simulation.inputs import spread_inputs
 from simulation.kernel.random import block_key, coin, coin_bar, replicate_key, uniform
+from simulation.kernel_inputs import spread_inputs
 
 LANES = 64
 
 
 @pytest.mark.parametrize("p", [0.0, 1e-3, 0.1, 0.3, 0.5, 0.77, 0.999, 1.0])
 def test_coins_succeed_with_their_probability(p):
-    key = block_key(np.uint64(7), np.uint64(0))
-    bar = coin_bar(p)
+    key = np.uint64(block_key(np.uint64(7), np.uint64(0)))
+    bar = np.uint64(coin_bar(p))
     trials = 400 * LANES
     hits = sum(
         coin(key, np.uint64(lane), index, bar) for index in range(400) for lane in range(LANES)
@@ -32,8 +32,8 @@ def test_coins_succeed_with_their_probability(p):
 
 def test_replicates_in_one_block_get_independent_coins():
     # Lanes of one hash are different replicates: their outcomes must not agree more than chance.
-    key = block_key(np.uint64(3), np.uint64(0))
-    bar = coin_bar(0.5)
+    key = np.uint64(block_key(np.uint64(3), np.uint64(0)))
+    bar = np.uint64(coin_bar(0.5))
     a = np.array([coin(key, np.uint64(0), i, bar) for i in range(4000)])
     b = np.array([coin(key, np.uint64(1), i, bar) for i in range(4000)])
     agree = float(np.mean(a == b))
@@ -41,7 +41,7 @@ def test_replicates_in_one_block_get_independent_coins():
 
 
 def test_uniforms_are_uniform():
-    key = replicate_key(np.uint64(11), np.uint64(2))
+    key = np.uint64(replicate_key(np.uint64(11), np.uint64(2)))
     u = np.array([uniform(key, i) for i in range(20000)])
     assert u.min() >= 0.0
     assert u.max() < 1.0
@@ -62,9 +62,9 @@ def test_uniforms_are_uniform():
 def test_a_coin_is_coupled_across_probabilities(p, q, index, lane, seed):
     """The same decision never succeeds at p and fails at a larger q: U < p implies U < q."""
     low, high = sorted((p, q))
-    key = block_key(np.uint64(seed), np.uint64(0))
-    if coin(key, np.uint64(lane), index, coin_bar(low)):
-        assert coin(key, np.uint64(lane), index, coin_bar(high))
+    key = np.uint64(block_key(np.uint64(seed), np.uint64(0)))
+    if coin(key, np.uint64(lane), index, np.uint64(coin_bar(low))):
+        assert coin(key, np.uint64(lane), index, np.uint64(coin_bar(high)))
 
 
 @settings(max_examples=25, deadline=None)

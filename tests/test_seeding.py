@@ -12,7 +12,7 @@ from simulation import influence
 from simulation.cli import main
 from simulation.engine import prepare
 from simulation.errors import ScenarioError
-from simulation.inputs import spread_inputs
+from simulation.kernel_inputs import spread_inputs
 from simulation.scenario import SEED_STRATEGIES, Scenario, parse_scenario
 from simulation.seeding import seed_fees
 

@@ -1,6 +1,6 @@
 """The compiled diffusion kernel: numba functions over plain arrays, one room per job.
 
-Nothing here knows about files, TOML, names or the UI: :mod:`simulation.inputs` turns a
+Nothing here knows about files, TOML, names or the UI: :mod:`simulation.kernel_inputs` turns a
 scenario and its graph into the named tuples of :mod:`~simulation.kernel.layout`, and
 :mod:`simulation.engine` turns the outputs into named metrics.
 

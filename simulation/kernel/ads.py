@@ -52,7 +52,10 @@ def ads_running(ads: Ads | None, t: int) -> bool:
     """Whether an ad runs after step t (a replicate goes on while one does)."""
     if ads is None:
         return False
-    return any(ads.end[a] > t for a in range(ads.brand.shape[0]))
+    for a in range(ads.brand.shape[0]):  # noqa: SIM110 (numba compiles no generators)
+        if ads.end[a] > t:
+            return True
+    return False
 
 
 @jit

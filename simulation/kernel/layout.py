@@ -1,7 +1,8 @@
 """What the kernel counts and keeps: counters, person flags, and its named tuples of arrays.
 
 Nothing here is compiled: the tuples are the kernel's inputs (built by
-:mod:`simulation.inputs`) and its working state (allocated by :mod:`simulation.kernel.state`).
+:mod:`simulation.kernel_inputs`) and its working state (allocated by
+:mod:`simulation.kernel.state`).
 """
 
 from __future__ import annotations

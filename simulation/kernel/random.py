@@ -63,7 +63,7 @@ def splitmix64(x: np.uint64) -> np.uint64:
 @jit
 def derive(key: np.uint64, label: int) -> np.uint64:
     """The key of a sub-family of decisions: ``label`` (a post, a purpose, a step) under key."""
-    return splitmix64(key ^ splitmix64(np.uint64(label) * _MIX1 + GOLDEN))
+    return splitmix64(np.uint64(key) ^ splitmix64(np.uint64(label) * _MIX1 + GOLDEN))
 
 
 @jit
@@ -81,7 +81,7 @@ def block_key(seed: np.uint64, run: np.uint64) -> np.uint64:
 @jit
 def uniform(key: np.uint64, index: int) -> float:
     """The uniform double in [0, 1) of decision ``index`` under ``key``."""
-    word = splitmix64(key + np.uint64(index) * GOLDEN)
+    word = splitmix64(np.uint64(key) + np.uint64(index) * GOLDEN)
     return float(word >> np.uint64(11)) * _TO_UNIT
 
 
@@ -106,7 +106,7 @@ def coin(key: np.uint64, lane: np.uint64, index: int, bar: np.uint64) -> bool:
     rest = np.uint64(bar)
     if rest == ALWAYS:
         return True
-    counter = key + np.uint64(index) * _LEVEL_STRIDE
+    counter = np.uint64(key) + np.uint64(index) * _LEVEL_STRIDE
     one = np.uint64(1)
     while rest != 0:
         top = rest >> np.uint64(63)
