@@ -1,25 +1,19 @@
-"""The scenario file: its schema, defaults, loading and validation.
+"""The scenario file's schema: every table, key, type, range and default.
 
-A scenario is a TOML file (see the README's reference, generated from this module by
-``wom keys``). This module is the one place where keys, types, ranges and defaults are
-defined: the CLI, the Mesa model, the sweep engine and the app's controls all read them from
-here. Validation is done by pydantic; every problem becomes a :class:`~simulation.errors.Problem`
-naming the file, the dotted key and (where it can be found) the line.
+This module is the one place where the keys of a scenario file are defined: the CLI, the Mesa
+model, the sweep engine and the app's controls all read them from here (and the README's
+reference is generated from it by :mod:`simulation.scenario.reference`). Every table is a strict
+pydantic model; reading files and turning pydantic's errors into problems that name the file,
+key and line is :mod:`simulation.scenario.loading`'s job.
 """
 
 from __future__ import annotations
 
-import copy
-import difflib
-import re
-import tomllib
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -30,9 +24,11 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from simulation.errors import Problem, ScenarioError
+from simulation.validation import Table as _Table
+from simulation.validation import did_you_mean as _did_you_mean
 
 __all__ = [
+    "MAX_AD_IMPRESSIONS",
     "NETWORK_KINDS",
     "SEED_STRATEGIES",
     "Ad",
@@ -42,23 +38,17 @@ __all__ = [
     "Diffusion",
     "Market",
     "Money",
+    "Network",
     "Post",
     "Scenario",
     "Seeding",
     "Segment",
     "ThresholdDistribution",
     "Ties",
-    "load_scenario",
-    "parse_scenario",
+    "campaign_problems",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class _Table(BaseModel):
-    """A TOML table: strict types (no "3" for 3), unknown keys rejected."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 # --------------------------------------------------------------------------- network
@@ -825,306 +815,10 @@ class Scenario(_Table):
         Raises:
             ScenarioError: naming the dotted key if the result is not a valid scenario.
         """
+        from simulation.scenario.loading import parse_scenario, set_dotted
+
         data = self.to_toml_dict()
         for dotted, value in overrides.items():
             set_dotted(data, dotted, value)
+
         return parse_scenario(data, source=source or self.source, base_dir=self.base_dir)
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set ``data["a"]["b"] = value`` for ``dotted = "a.b"``, making tables on the way."""
-    *tables, last = dotted.split(".")
-    node = data
-    for part in tables:
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        if not isinstance(child, dict):
-            raise ScenarioError.single(f"'{part}' is not a table", key=dotted)
-        node = child
-    node[last] = copy.deepcopy(value)
-
-
-def read_toml(path: str | Path, what: str = "scenario") -> tuple[dict[str, Any], str]:
-    """Read a TOML file a user gave (a scenario or an experiment): its data and its text.
-
-    Raises:
-        ScenarioError: the file is missing, unreadable, binary, not UTF-8 or not TOML (with the
-            line of a syntax error).
-    """
-    path = Path(path)
-    source = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError.single(f"{what} file not found", source=source) from None
-    except OSError as exc:
-        raise ScenarioError.single(f"cannot read file: {exc.strerror}", source=source) from None
-    if b"\0" in raw:
-        raise ScenarioError.single(f"this is a binary file, not a TOML {what}", source=source)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError.single(f"not UTF-8 text (byte {exc.start})", source=source) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        line = int(match.group(1)) if match else None
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ScenarioError.single(
-            f"TOML syntax error: {message}", line=line, source=source
-        ) from None
-    return data, text
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file.
-
-    Raises:
-        ScenarioError: the file is missing, unreadable, not TOML, or not a valid scenario;
-            every problem names the file, key and (where found) line.
-    """
-    data, text = read_toml(path, "scenario")
-    return parse_scenario(data, source=str(path), base_dir=str(Path(path).parent), text=text)
-
-
-def parse_scenario(
-    data: dict[str, Any],
-    *,
-    source: str = "<scenario>",
-    base_dir: str = ".",
-    text: str | None = None,
-) -> Scenario:
-    """Validate already-parsed scenario data.
-
-    Args:
-        data: The scenario as a dict (as TOML parses it).
-        source: Name of where it came from, for messages.
-        base_dir: Directory that relative paths in the scenario are resolved from.
-        text: The TOML text, used to find the line of a bad key.
-
-    Raises:
-        ScenarioError: listing every problem found.
-    """
-    if not isinstance(data, dict):
-        raise ScenarioError.single("a scenario must be a table of keys", source=source)
-    payload = {k: v for k, v in data.items() if k not in ("base_dir", "source")}
-    try:
-        return Scenario.model_validate({**payload, "base_dir": base_dir, "source": source})
-    except ValidationError as exc:
-        problems = [_problem(err, payload, source, text) for err in exc.errors()]
-        # One problem per (key, message): unions report the same mistake once per branch.
-        unique = list(dict.fromkeys(problems))
-        raise ScenarioError(unique) from None
-
-
-def _did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _model_at(loc: tuple[Any, ...], data: dict[str, Any]) -> type[BaseModel] | None:
-    """The model class that validates the table at ``loc`` (for did-you-mean on unknown keys)."""
-    model: type[BaseModel] | None = Scenario
-    node: Any = data
-    for part in loc:
-        if model is None:
-            return None
-        if isinstance(part, int):
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-            continue
-        if part in NETWORK_KINDS and model is Scenario:
-            continue
-        field = model.model_fields.get(part)
-        node = node.get(part) if isinstance(node, dict) else None
-        if field is None:
-            return None
-        if part == "network":
-            kind = node.get("kind") if isinstance(node, dict) else None
-            model = NETWORK_KINDS.get(kind) if isinstance(kind, str) else None
-        else:
-            model = {
-                "content": Content,
-                "diffusion": Diffusion,
-                "seeding": Seeding,
-                "segments": Segment,
-                "threshold": ThresholdDistribution,
-                "posts": Post,
-                "competitors": Competitor,
-                "market": Market,
-                "ads": Ad,
-                "ties": Ties,
-                "crisis": Crisis,
-                "money": Money,
-            }.get(part)
-    return model
-
-
-def _problem(err: dict[str, Any], data: dict[str, Any], source: str, text: str | None) -> Problem:
-    loc = tuple(err["loc"])
-    # Drop pydantic's union-branch tags ('barabasi_albert', 'float', ...) from the key path.
-    keys = [
-        p
-        for p in loc
-        if not (isinstance(p, str) and (p in NETWORK_KINDS or p in _TYPE_TAGS or "[" in p))
-    ]
-    dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in keys).replace(
-        ".[", "["
-    )
-    kind = err["type"]
-    value = err.get("input")
-    if kind == "extra_forbidden":
-        parent = _model_at(tuple(keys[:-1]), data)
-        fields = [
-            f for f in (parent.model_fields if parent else {}) if f not in ("base_dir", "source")
-        ]
-        hint = _did_you_mean(str(keys[-1]), fields)
-        if not hint and fields:
-            hint = f" (known keys: {', '.join(fields)})"
-        message = f"unknown key{hint}"
-    elif kind == "missing":
-        message = "required key is missing"
-    elif kind == "union_tag_invalid":
-        hint = _did_you_mean(
-            str(value.get("kind")) if isinstance(value, dict) else "", list(NETWORK_KINDS)
-        )
-        message = (
-            f"unknown network kind {value.get('kind')!r}{hint}; known: {', '.join(NETWORK_KINDS)}"
-        )
-        dotted = f"{dotted}.kind" if dotted else "kind"
-    elif kind == "union_tag_not_found":
-        message = "required key is missing (one of: " + ", ".join(NETWORK_KINDS) + ")"
-        dotted = f"{dotted}.kind"
-    elif kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        options = re.findall(r"'([^']*)'", expected)
-        hint = _did_you_mean(str(value), options)
-        message = f"{value!r} is not one of {expected}{hint}"
-    elif kind == "value_error":
-        message = str(err["msg"]).removeprefix("Value error, ")
-    else:
-        message = (
-            f"{err['msg']}, got {value!r}"
-            if value is not None and not isinstance(value, dict)
-            else err["msg"]
-        )
-    return Problem(message, key=dotted or None, line=_line_of(text, keys), source=source)
-
-
-_TYPE_TAGS = {"fixed", "distribution", "str", "int"}
-
-
-def _line_of(text: str | None, keys: list[Any]) -> int | None:
-    """Best-effort line of a dotted key in TOML text (the key's line, else its table's)."""
-    if not text or not keys:
-        return None
-    names = [k for k in keys if isinstance(k, str)]
-    if not names:
-        return None
-    table, key = ".".join(names[:-1]), names[-1]
-    current = ""
-    table_line = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
-        if header:
-            current = header.group(1).strip().strip('"')
-            if current == ".".join(names):
-                table_line = table_line or number
-            continue
-        match = re.match(r'^"?([A-Za-z0-9_\-]+)"?\s*=', stripped)
-        if match and match.group(1) == key and current == table:
-            return number
-    return table_line
-
-
-# --------------------------------------------------------------------------- reference
-
-
-def _type_name(field_info) -> str:
-    text = str(field_info.annotation)
-    text = re.sub(r"typing\.|<class '([^']+)'>", r"\1", text)
-    text = re.sub(r"Annotated\[(\w+), [^\]]*\]", r"\1", text)
-    text = re.sub(r"simulation\.scenario\.", "", text)
-    text = text.replace("NoneType", "none")
-    if "Literal" in text:
-        return "string"
-    if re.search(r"\b[A-Z]\w+\b", text.replace("None", "")):
-        return "table" if not text.startswith("list") else "array of tables"
-    return text.replace(" | ", " or ")
-
-
-def _default(field_info) -> str:
-    if field_info.is_required():
-        return "required"
-    if field_info.default_factory is not None:
-        value = field_info.default_factory()
-        return "[]" if isinstance(value, list) else "(table)"
-    if field_info.default is None:
-        return "none"
-    return repr(field_info.default).replace("'", '"')
-
-
-def _range(field_info) -> str:
-    parts = []
-    for meta in field_info.metadata:
-        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-            if getattr(meta, attr, None) is not None:
-                parts.append(f"{sign} {getattr(meta, attr)}")
-    literal = re.findall(r"'([^']+)'", str(field_info.annotation))
-    if "Literal" in str(field_info.annotation) and literal:
-        parts.append(" / ".join(f"`{x}`" for x in literal))
-    return ", ".join(parts)
-
-
-def field_rows(model: type[BaseModel]) -> list[tuple[str, str, str, str, str]]:
-    """(key, type, default, allowed, meaning) of each key of a table, from the schema."""
-    rows = []
-    for name, info in model.model_fields.items():
-        if info.exclude or name == "kind":
-            continue
-        rows.append((name, _type_name(info), _default(info), _range(info), info.description or ""))
-    return rows
-
-
-def reference_markdown() -> str:
-    """The scenario file's reference (every key, type, default, range, meaning) as Markdown."""
-    out = ["<!-- generated by `wom keys`; do not edit by hand -->"]
-
-    def table(title: str, model: type[BaseModel], note: str = "") -> None:
-        out.append(f"\n**{title}**{(' ' + note) if note else ''}\n")
-        out.append("| key | type | default | allowed | meaning |")
-        out.append("| --- | --- | --- | --- | --- |")
-        for key, kind, default, allowed, meaning in field_rows(model):
-            out.append(f"| `{key}` | {kind} | {default} | {allowed} | {meaning} |")
-
-    table("Top level", Scenario)
-    seen: set[type] = set()
-    for cls in NETWORK_KINDS.values():
-        if cls in seen:
-            continue
-        seen.add(cls)
-        kinds = [k for k, c in NETWORK_KINDS.items() if c is cls]
-        names = " / ".join(f"`{k}`" for k in kinds)
-        table(f"[network] kind = {names}", cls, f"— {(cls.__doc__ or '').strip()}")
-    table("[content]", Content, f"— {Content.__doc__}")
-    table("[diffusion]", Diffusion, f"— {Diffusion.__doc__}")
-    table(
-        "[diffusion.threshold] as a table",
-        ThresholdDistribution,
-        f"— {ThresholdDistribution.__doc__}",
-    )
-    table("[seeding]", Seeding, f"— {Seeding.__doc__}")
-    table("[[segments]]", Segment, f"— {Segment.__doc__}")
-    table("[[posts]]", Post, f"— {Post.__doc__}")
-    table("[[competitors]]", Competitor, f"— {Competitor.__doc__}")
-    table("[market]", Market, f"— {Market.__doc__}")
-    table("[[ads]]", Ad, f"— {Ad.__doc__}")
-    table("[ties]", Ties, f"— {Ties.__doc__}")
-    table("[crisis]", Crisis, f"— {(Crisis.__doc__ or '').split(chr(10))[0]}")
-    table("[money]", Money, f"— {Money.__doc__}")
-    return "\n".join(out)
