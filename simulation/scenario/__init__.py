@@ -15,6 +15,18 @@ Everything is importable from here, as it always was.
 from __future__ import annotations
 
 from simulation.inputs import read_toml
+from simulation.network_kinds import (
+    BarabasiAlbert,
+    Classic,
+    Complete,
+    EdgeList,
+    ErdosRenyi,
+    PathGraph,
+    PowerlawCluster,
+    Star,
+    StochasticBlock,
+    WattsStrogatz,
+)
 from simulation.scenario.loading import load_scenario, parse_scenario, set_dotted
 from simulation.scenario.reference import field_rows, reference_markdown
 from simulation.scenario.schema import (
@@ -22,30 +34,20 @@ from simulation.scenario.schema import (
     NETWORK_KINDS,
     SEED_STRATEGIES,
     Ad,
-    BarabasiAlbert,
-    Classic,
     Competitor,
-    Complete,
     Content,
     Crisis,
     Diffusion,
-    EdgeList,
-    ErdosRenyi,
     Market,
     Money,
     Network,
-    PathGraph,
     Post,
-    PowerlawCluster,
     Probability,
     Scenario,
     Seeding,
     Segment,
-    Star,
-    StochasticBlock,
     ThresholdDistribution,
     Ties,
-    WattsStrogatz,
     campaign_problems,
 )
 from simulation.validation import did_you_mean

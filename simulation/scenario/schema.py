@@ -24,8 +24,11 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from simulation.network_kinds import KINDS, NetworkTable
+from simulation.strategies import STRATEGIES
 from simulation.validation import Table as _Table
 from simulation.validation import did_you_mean as _did_you_mean
+from simulation.validation import literal_of, union_of
 
 __all__ = [
     "MAX_AD_IMPRESSIONS",
@@ -54,147 +57,11 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 # --------------------------------------------------------------------------- network
 
 
-class _NetworkBase(_Table):
-    seed: int | None = Field(
-        None, ge=0, description="Seed of the generated graph; defaults to the scenario's `seed`."
-    )
+# The network kinds' tables and builders live together in simulation.network_kinds; the
+# schema's union of them and its list of kind names are derived from its registry.
+Network = Annotated[union_of(kind.schema for kind in KINDS.values()), Field(discriminator="kind")]
 
-
-class ErdosRenyi(_NetworkBase):
-    """G(n, p) random graph with p = mean_degree / (n - 1)."""
-
-    kind: Literal["erdos_renyi"]
-    n: int = Field(ge=1, le=50_000_000, description="Number of people.")
-    mean_degree: float = Field(ge=0.0, description="Expected number of contacts per person.")
-
-    @model_validator(mode="after")
-    def _degree_below_n(self) -> ErdosRenyi:
-        if self.n > 1 and self.mean_degree > self.n - 1:
-            raise ValueError(f"mean_degree {self.mean_degree} exceeds n - 1 = {self.n - 1}")
-        return self
-
-
-class BarabasiAlbert(_NetworkBase):
-    """Preferential attachment (Barabasi & Albert 1999): each newcomer links to m people."""
-
-    kind: Literal["barabasi_albert"]
-    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
-    m: int = Field(ge=1, description="Ties each newcomer makes.")
-
-    @model_validator(mode="after")
-    def _m_below_n(self) -> BarabasiAlbert:
-        if self.m >= self.n:
-            raise ValueError(f"m = {self.m} must be smaller than n = {self.n}")
-        return self
-
-
-class WattsStrogatz(_NetworkBase):
-    """Small world (Watts & Strogatz 1998): a ring lattice with rewired ties."""
-
-    kind: Literal["watts_strogatz"]
-    n: int = Field(ge=3, le=50_000_000, description="Number of people.")
-    k: int = Field(ge=2, description="Each person is tied to the k nearest in the ring (even).")
-    rewire: float = Field(ge=0.0, le=1.0, description="Probability a tie is rewired at random.")
-
-    @model_validator(mode="after")
-    def _k_below_n(self) -> WattsStrogatz:
-        if self.k >= self.n:
-            raise ValueError(f"k = {self.k} must be smaller than n = {self.n}")
-        return self
-
-
-class PowerlawCluster(_NetworkBase):
-    """Holme & Kim (2002): preferential attachment with triangle closure."""
-
-    kind: Literal["powerlaw_cluster"]
-    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
-    m: int = Field(ge=1, description="Ties each newcomer makes.")
-    triangle_p: float = Field(ge=0.0, le=1.0, description="Probability of closing a triangle.")
-
-    @model_validator(mode="after")
-    def _m_below_n(self) -> PowerlawCluster:
-        if self.m >= self.n:
-            raise ValueError(f"m = {self.m} must be smaller than n = {self.n}")
-        return self
-
-
-class StochasticBlock(_NetworkBase):
-    """Segments as blocks: a share ``homophily`` of each person's ties stay in their segment."""
-
-    kind: Literal["stochastic_block"]
-    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
-    mean_degree: float = Field(ge=0.0, description="Expected number of contacts per person.")
-    homophily: float = Field(
-        0.8, ge=0.0, le=1.0, description="Expected share of a person's ties within their segment."
-    )
-
-
-class Complete(_NetworkBase):
-    """Everyone knows everyone."""
-
-    kind: Literal["complete"]
-    n: int = Field(ge=1, le=20_000, description="Number of people.")
-
-
-class PathGraph(_NetworkBase):
-    """People 0..n-1 in a line."""
-
-    kind: Literal["path"]
-    n: int = Field(ge=1, le=50_000_000, description="Number of people.")
-
-
-class Star(_NetworkBase):
-    """Node 0 is the hub, tied to everyone else."""
-
-    kind: Literal["star"]
-    n: int = Field(ge=1, le=50_000_000, description="Number of people, hub included.")
-
-
-class Classic(_NetworkBase):
-    """A small classic social network from networkx."""
-
-    kind: Literal["karate", "les_miserables", "florentine_families", "davis_southern_women"]
-
-
-class EdgeList(_NetworkBase):
-    """A network read from a file: one tie per line, ``u v [weight]``."""
-
-    kind: Literal["edge_list"]
-    path: str = Field(min_length=1, description="Edge-list file, relative to the scenario file.")
-    directed: bool = Field(
-        False, description="If true, a line `u v` means v follows u (u's shares reach v)."
-    )
-
-
-Network = Annotated[
-    ErdosRenyi
-    | BarabasiAlbert
-    | WattsStrogatz
-    | PowerlawCluster
-    | StochasticBlock
-    | Complete
-    | PathGraph
-    | Star
-    | Classic
-    | EdgeList,
-    Field(discriminator="kind"),
-]
-
-NETWORK_KINDS: dict[str, type[_NetworkBase]] = {}
-for _cls in (
-    ErdosRenyi,
-    BarabasiAlbert,
-    WattsStrogatz,
-    PowerlawCluster,
-    StochasticBlock,
-    Complete,
-    PathGraph,
-    Star,
-    Classic,
-    EdgeList,
-):
-    for _kind in _cls.model_fields["kind"].annotation.__args__:
-        NETWORK_KINDS[_kind] = _cls
+NETWORK_KINDS: dict[str, type[NetworkTable]] = {name: kind.schema for name, kind in KINDS.items()}
 
 # --------------------------------------------------------------------------- the rest
 
@@ -262,33 +129,15 @@ class Diffusion(_Table):
         return self
 
 
-SEED_STRATEGIES = (
-    "nodes",
-    "random",
-    "degree",
-    "pagerank",
-    "kcore",
-    "betweenness",
-    "degree_discount",
-    "celf",
-    "imm",
-)
+# The names of the seeding strategies, from their registry (their functions load lazily).
+SEED_STRATEGIES = tuple(STRATEGIES)
+StrategyName = literal_of(STRATEGIES)
 
 
 class Seeding(_Table):
     """Who posts the content first (the seeds, e.g. influencers the brand pays)."""
 
-    strategy: Literal[
-        "nodes",
-        "random",
-        "degree",
-        "pagerank",
-        "kcore",
-        "betweenness",
-        "degree_discount",
-        "celf",
-        "imm",
-    ] = Field(
+    strategy: StrategyName = Field(
         "random",
         description="How seeds are chosen: `nodes` (listed), `random`, the most central "
         "(`degree`, `pagerank`, `kcore`, `betweenness`), or influence maximisation "

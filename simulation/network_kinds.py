@@ -1,0 +1,537 @@
+"""Network kinds: each kind's table in the scenario file beside the function that builds it.
+
+A network kind is three things in this module: a schema class (the keys of its ``[network]``
+table, a pydantic model whose ``kind`` literal names it), a builder (the ties it makes, given the
+table and a :class:`BuildContext`), and one line in :data:`KINDS`. The scenario schema's
+``network`` union and its list of known kinds are derived from :data:`KINDS`, and
+:func:`simulation.network.build_graph` dispatches through it.
+
+Builders return :class:`Ties`: people ``0 .. n - 1`` and each tie once. Random graphs are drawn
+by the compiled generators of :mod:`simulation.generators` from ``numpy.random.default_rng(seed)``
+(imported when a graph is built, so reading a scenario never loads numba), so a scenario names
+one graph.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from simulation.errors import ScenarioError
+from simulation.validation import Table, literal_of
+
+__all__ = [
+    "KINDS",
+    "BuildContext",
+    "NetworkKind",
+    "NetworkTable",
+    "Ties",
+    "read_edge_list",
+    "segment_sizes",
+]
+
+# Largest edge-list file read (the parser holds every tie in Python objects while reading).
+MAX_EDGE_LIST_BYTES = 2 * 1024**3
+# Generated graphs cost about 50 bytes of memory per tie while being built: 5 GB at this cap.
+MAX_TIES = 100_000_000
+
+# The classic networks of networkx, by kind name -> networkx function name.
+CLASSICS = {
+    "karate": "karate_club_graph",
+    "les_miserables": "les_miserables_graph",
+    "florentine_families": "florentine_families_graph",
+    "davis_southern_women": "davis_southern_women_graph",
+}
+ClassicName = literal_of(CLASSICS)
+
+
+@dataclass
+class Ties:
+    """What a builder makes: people ``0 .. n - 1`` and their ties, each listed once.
+
+    Attributes:
+        n: Number of people.
+        src, dst: ``int32`` tie end points (for a directed network, ``src`` -> ``dst``: ``dst``
+            follows ``src``).
+        labels: People's labels (``None``: person ``i`` is ``str(i)``).
+        weights: ``float64`` tie weights aligned with ``src`` (``None``: all 1).
+        directed: Whether ties are one-way.
+        segment_of: Each person's segment (``None``: assigned at random in exact shares).
+        warnings: Things worth telling the user.
+    """
+
+    n: int
+    src: np.ndarray
+    dst: np.ndarray
+    labels: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    directed: bool = False
+    segment_of: np.ndarray | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a builder may need besides its table.
+
+    Attributes:
+        seed: The graph's seed (``network.seed``, else the scenario's ``seed``).
+        shares: The segments' shares of the population (``[1.0]`` without segments).
+        base_dir: Folder that relative paths (``network.path``) are resolved from.
+        source: The scenario file, for messages.
+    """
+
+    seed: int
+    shares: list[float]
+    base_dir: str = "."
+    source: str = "<scenario>"
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+class NetworkTable(Table):
+    """The keys every ``[network]`` table has; each kind's class adds its ``kind`` and its own."""
+
+    seed: int | None = Field(
+        None, ge=0, description="Seed of the generated graph; defaults to the scenario's `seed`."
+    )
+
+    @classmethod
+    def kind_names(cls) -> tuple[str, ...]:
+        """The names of the kind(s) this table describes (its ``kind`` literal)."""
+        return typing.get_args(cls.model_fields["kind"].annotation)
+
+    def people(self) -> int | None:
+        """Number of people, when known before building (``None`` for an edge list)."""
+        return getattr(self, "n", None)
+
+    def expected_ties(self) -> tuple[float, str]:
+        """The expected number of ties, and the keys that set it (for limits and messages)."""
+        n = self.people() or 0
+        return max(n - 1, 0), "n - 1"
+
+
+class ErdosRenyi(NetworkTable):
+    """G(n, p) random graph with p = mean_degree / (n - 1)."""
+
+    kind: Literal["erdos_renyi"]
+    n: int = Field(ge=1, le=50_000_000, description="Number of people.")
+    mean_degree: float = Field(ge=0.0, description="Expected number of contacts per person.")
+
+    @model_validator(mode="after")
+    def _degree_below_n(self) -> ErdosRenyi:
+        if self.n > 1 and self.mean_degree > self.n - 1:
+            raise ValueError(f"mean_degree {self.mean_degree} exceeds n - 1 = {self.n - 1}")
+        return self
+
+    def expected_ties(self) -> tuple[float, str]:
+        """The expected number of ties, and the keys that set it."""
+        return self.n * self.mean_degree / 2, "n x mean_degree / 2"
+
+
+class BarabasiAlbert(NetworkTable):
+    """Preferential attachment (Barabasi & Albert 1999): each newcomer links to m people."""
+
+    kind: Literal["barabasi_albert"]
+    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
+    m: int = Field(ge=1, description="Ties each newcomer makes.")
+
+    @model_validator(mode="after")
+    def _m_below_n(self) -> BarabasiAlbert:
+        if self.m >= self.n:
+            raise ValueError(f"m = {self.m} must be smaller than n = {self.n}")
+        return self
+
+    def expected_ties(self) -> tuple[float, str]:
+        """The expected number of ties, and the keys that set it."""
+        return self.m * (self.n - self.m), "m x (n - m)"
+
+
+class WattsStrogatz(NetworkTable):
+    """Small world (Watts & Strogatz 1998): a ring lattice with rewired ties."""
+
+    kind: Literal["watts_strogatz"]
+    n: int = Field(ge=3, le=50_000_000, description="Number of people.")
+    k: int = Field(ge=2, description="Each person is tied to the k nearest in the ring (even).")
+    rewire: float = Field(ge=0.0, le=1.0, description="Probability a tie is rewired at random.")
+
+    @model_validator(mode="after")
+    def _k_below_n(self) -> WattsStrogatz:
+        if self.k >= self.n:
+            raise ValueError(f"k = {self.k} must be smaller than n = {self.n}")
+        return self
+
+    def expected_ties(self) -> tuple[float, str]:
+        """The expected number of ties, and the keys that set it."""
+        return self.n * (self.k // 2), "n x k / 2"
+
+
+class PowerlawCluster(NetworkTable):
+    """Holme & Kim (2002): preferential attachment with triangle closure."""
+
+    kind: Literal["powerlaw_cluster"]
+    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
+    m: int = Field(ge=1, description="Ties each newcomer makes.")
+    triangle_p: float = Field(ge=0.0, le=1.0, description="Probability of closing a triangle.")
+
+    @model_validator(mode="after")
+    def _m_below_n(self) -> PowerlawCluster:
+        if self.m >= self.n:
+            raise ValueError(f"m = {self.m} must be smaller than n = {self.n}")
+        return self
+
+    def expected_ties(self) -> tuple[float, str]:
+        """The expected number of ties, and the keys that set it."""
+        return self.m * (self.n - self.m), "m x (n - m)"
+
+
+class StochasticBlock(NetworkTable):
+    """Segments as blocks: a share ``homophily`` of each person's ties stay in their segment."""
+
+    kind: Literal["stochastic_block"]
+    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
+    mean_degree: float = Field(ge=0.0, description="Expected number of contacts per person.")
+    homophily: float = Field(
+        0.8, ge=0.0, le=1.0, description="Expected share of a person's ties within their segment."
+    )
+
+    def expected_ties(self) -> tuple[float, str]:
+        """The expected number of ties, and the keys that set it."""
+        return self.n * self.mean_degree / 2, "n x mean_degree / 2"
+
+
+class Complete(NetworkTable):
+    """Everyone knows everyone."""
+
+    kind: Literal["complete"]
+    n: int = Field(ge=1, le=20_000, description="Number of people.")
+
+    def expected_ties(self) -> tuple[float, str]:
+        """The expected number of ties, and the keys that set it."""
+        return self.n * (self.n - 1) / 2, "n x (n - 1) / 2"
+
+
+class PathGraph(NetworkTable):
+    """People 0..n-1 in a line."""
+
+    kind: Literal["path"]
+    n: int = Field(ge=1, le=50_000_000, description="Number of people.")
+
+
+class Star(NetworkTable):
+    """Node 0 is the hub, tied to everyone else."""
+
+    kind: Literal["star"]
+    n: int = Field(ge=1, le=50_000_000, description="Number of people, hub included.")
+
+
+class Classic(NetworkTable):
+    """A small classic social network from networkx."""
+
+    kind: ClassicName
+
+    def expected_ties(self) -> tuple[float, str]:
+        """A few hundred ties at most (the largest classic has 254)."""
+        return 254.0, "kind"
+
+
+class EdgeList(NetworkTable):
+    """A network read from a file: one tie per line, ``u v [weight]``."""
+
+    kind: Literal["edge_list"]
+    path: str = Field(min_length=1, description="Edge-list file, relative to the scenario file.")
+    directed: bool = Field(
+        False, description="If true, a line `u v` means v follows u (u's shares reach v)."
+    )
+
+    def expected_ties(self) -> tuple[float, str]:
+        """Unknown until the file is read (its size is checked then)."""
+        return 0.0, "path"
+
+
+# --------------------------------------------------------------------------- the builders
+
+
+def _generated(spec: Any) -> Any:
+    """The compiled generators, and a refusal of more ties than can be built."""
+    _check_ties(spec)
+    from simulation import generators  # numba: loaded only when a graph is built
+
+    return generators
+
+
+def _check_ties(spec: Any, source: str | None = None) -> None:
+    """Refuse a generated graph with more ties than can be built in memory.
+
+    Raises:
+        ScenarioError: naming the keys that set the number of ties.
+    """
+    ties, keys = spec.expected_ties()
+    if ties > MAX_TIES:
+        raise ScenarioError.single(
+            f"asks for about {ties:,.0f} ties ({keys}); at most {MAX_TIES:,} can be built",
+            key="network",
+            source=source,
+        )
+
+
+def erdos_renyi(spec: ErdosRenyi, context: BuildContext) -> Ties:
+    """G(n, p) with p = mean_degree / (n - 1) (as networkx's ``fast_gnp_random_graph``)."""
+    generators = _generated(spec)
+    p = spec.mean_degree / (spec.n - 1) if spec.n > 1 else 0.0
+    return Ties(spec.n, *generators.erdos_renyi(spec.n, p, np.random.default_rng(context.seed)))
+
+
+def barabasi_albert(spec: BarabasiAlbert, context: BuildContext) -> Ties:
+    """Preferential attachment (as networkx's ``barabasi_albert_graph``)."""
+    generators = _generated(spec)
+    rng = np.random.default_rng(context.seed)
+    return Ties(spec.n, *generators.barabasi_albert(spec.n, spec.m, rng))
+
+
+def watts_strogatz(spec: WattsStrogatz, context: BuildContext) -> Ties:
+    """Rewired ring lattice (as networkx's ``watts_strogatz_graph``)."""
+    generators = _generated(spec)
+    rng = np.random.default_rng(context.seed)
+    return Ties(spec.n, *generators.watts_strogatz(spec.n, spec.k, spec.rewire, rng))
+
+
+def powerlaw_cluster(spec: PowerlawCluster, context: BuildContext) -> Ties:
+    """Holme-Kim growth (as networkx's ``powerlaw_cluster_graph``)."""
+    generators = _generated(spec)
+    rng = np.random.default_rng(context.seed)
+    return Ties(spec.n, *generators.powerlaw_cluster(spec.n, spec.m, spec.triangle_p, rng))
+
+
+def stochastic_block(spec: StochasticBlock, context: BuildContext) -> Ties:
+    """Segments as blocks, in exact shares; a share ``homophily`` of the ties inside them."""
+    generators = _generated(spec)
+    sizes = segment_sizes(spec.n, context.shares)
+    n = int(sizes.sum())
+    k = len(sizes)
+    probs = np.zeros((k, k))
+    between_pairs = float(np.sum(sizes * (n - sizes)))  # ordered pairs across blocks
+    p_out = (1 - spec.homophily) * spec.mean_degree * n / between_pairs if between_pairs else 0.0
+    for i in range(k):
+        probs[i, i] = (
+            spec.homophily * spec.mean_degree / max(sizes[i] - 1, 1)
+            if k > 1
+            else (spec.mean_degree / max(n - 1, 1))
+        )
+        for j in range(k):
+            if i != j:
+                probs[i, j] = p_out
+    warnings = []
+    if probs.max() > 1.0:
+        warnings.append(
+            "stochastic_block: mean_degree and homophily ask for more ties than a segment holds; "
+            "tie probabilities were capped at 1"
+        )
+        probs = np.minimum(probs, 1.0)
+    src, dst = generators.stochastic_block(sizes, probs, np.random.default_rng(context.seed))
+    segment_of = np.repeat(np.arange(len(sizes)), sizes)
+    return Ties(spec.n, src, dst, segment_of=segment_of, warnings=warnings)
+
+
+def complete(spec: Complete, context: BuildContext) -> Ties:
+    """Every pair of people tied."""
+    src, dst = np.triu_indices(spec.n, 1)
+    return Ties(spec.n, src.astype(np.int32), dst.astype(np.int32))
+
+
+def path(spec: PathGraph, context: BuildContext) -> Ties:
+    """People ``i`` and ``i + 1`` tied."""
+    n = spec.n
+    return Ties(n, np.arange(n - 1, dtype=np.int32), np.arange(1, n, dtype=np.int32))
+
+
+def star(spec: Star, context: BuildContext) -> Ties:
+    """Person 0 tied to everyone else."""
+    n = spec.n
+    return Ties(n, np.zeros(n - 1, dtype=np.int32), np.arange(1, n, dtype=np.int32))
+
+
+def classic(spec: Classic, context: BuildContext) -> Ties:
+    """A classic network of networkx, its node names kept as labels (self-loops dropped)."""
+    import networkx as nx
+
+    graph = nx.Graph(getattr(nx, CLASSICS[spec.kind])())
+    n = graph.number_of_nodes()
+    nodes = list(graph.nodes)
+    labels = None
+    if nodes != list(range(n)):
+        labels = np.array([str(v) for v in nodes], dtype=object)
+        graph = nx.convert_node_labels_to_integers(graph, ordering="default")
+    edges = np.fromiter(
+        (x for e in graph.edges() for x in e), dtype=np.int32, count=2 * graph.number_of_edges()
+    ).reshape(-1, 2)
+    keep = edges[:, 0] != edges[:, 1]
+    return Ties(n, edges[keep, 0], edges[keep, 1], labels=labels)
+
+
+def edge_list(spec: EdgeList, context: BuildContext) -> Ties:
+    """The ties of the edge-list file (see :func:`read_edge_list`)."""
+    path = Path(context.base_dir) / spec.path
+    labels, src, dst, weights, warnings = read_edge_list(path, directed=spec.directed)
+    return Ties(
+        len(labels),
+        src,
+        dst,
+        labels=labels,
+        weights=weights,
+        directed=spec.directed,
+        warnings=warnings,
+    )
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class NetworkKind:
+    """A network kind: the table that describes it and the function that builds it."""
+
+    schema: type[NetworkTable]
+    build: Callable[[Any, BuildContext], Ties]
+
+
+def _registry(*kinds: NetworkKind) -> dict[str, NetworkKind]:
+    """Each kind under every name of its schema's ``kind`` literal, in this order."""
+    return {name: kind for kind in kinds for name in kind.schema.kind_names()}
+
+
+KINDS: dict[str, NetworkKind] = _registry(
+    NetworkKind(ErdosRenyi, erdos_renyi),
+    NetworkKind(BarabasiAlbert, barabasi_albert),
+    NetworkKind(WattsStrogatz, watts_strogatz),
+    NetworkKind(PowerlawCluster, powerlaw_cluster),
+    NetworkKind(StochasticBlock, stochastic_block),
+    NetworkKind(Complete, complete),
+    NetworkKind(PathGraph, path),
+    NetworkKind(Star, star),
+    NetworkKind(Classic, classic),
+    NetworkKind(EdgeList, edge_list),
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def segment_sizes(n: int, shares: list[float]) -> np.ndarray:
+    """Split n people into segments by share, exactly (largest remainder)."""
+    raw = np.asarray(shares, dtype=np.float64) * n
+    sizes = np.floor(raw).astype(np.int64)
+    remainder = n - sizes.sum()
+    sizes[np.argsort(-(raw - sizes), kind="stable")[:remainder]] += 1
+    return sizes
+
+
+_SPLIT = re.compile(r"[,\s]+")
+
+
+def read_edge_list(
+    path: Path, *, directed: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Read an edge list: one tie per line ``u v [weight]``.
+
+    Fields are separated by whitespace or a comma; ``#`` starts a comment; labels are the strings
+    as written. Self-loops are dropped and repeated ties merged (the first weight is kept); both
+    are reported as warnings.
+
+    Returns:
+        ``(labels, src, dst, weights, warnings)`` with people indexed in order of appearance.
+
+    Raises:
+        ScenarioError: naming the file and line for anything malformed.
+    """
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_EDGE_LIST_BYTES:
+            raise ScenarioError.single(
+                f"edge list is larger than {MAX_EDGE_LIST_BYTES} bytes", source=source
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError.single(
+            "edge-list file not found", source=source, key="network.path"
+        ) from None
+    except IsADirectoryError:
+        raise ScenarioError.single("is a directory, not an edge-list file", source=source) from None
+    except OSError as exc:
+        raise ScenarioError.single(
+            f"cannot read edge-list file: {exc.strerror}", source=source
+        ) from None
+    if b"\0" in raw[: 1 << 20]:
+        raise ScenarioError.single("this is a binary file, not a text edge list", source=source)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError.single("not UTF-8 text", source=source, line=line) from None
+
+    index: dict[str, int] = {}
+    src: list[int] = []
+    dst: list[int] = []
+    weights: list[float] = []
+    seen: set[tuple[int, int]] = set()
+    self_loops: list[int] = []
+    duplicates: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        body = line.split("#", 1)[0].strip()
+        if not body:
+            continue
+        fields = [f for f in _SPLIT.split(body) if f]
+        if len(fields) not in (2, 3):
+            raise ScenarioError.single(
+                f"expected 'u v' or 'u v weight', found {len(fields)} fields: {body[:60]!r}",
+                source=source,
+                line=number,
+            )
+        weight = 1.0
+        if len(fields) == 3:
+            try:
+                weight = float(fields[2])
+            except ValueError:
+                raise ScenarioError.single(
+                    f"weight {fields[2][:30]!r} is not a number", source=source, line=number
+                ) from None
+            if not np.isfinite(weight) or weight <= 0:
+                raise ScenarioError.single(
+                    f"weight {fields[2]} must be a positive number", source=source, line=number
+                )
+        u = index.setdefault(fields[0], len(index))
+        v = index.setdefault(fields[1], len(index))
+        if u == v:
+            self_loops.append(number)
+            continue
+        key = (u, v) if directed or u < v else (v, u)
+        if key in seen:
+            duplicates.append(number)
+            continue
+        seen.add(key)
+        src.append(u)
+        dst.append(v)
+        weights.append(weight)
+    if not index:
+        raise ScenarioError.single("edge list has no ties", source=source)
+    warnings = []
+    if self_loops:
+        warnings.append(
+            f"{source}: dropped {len(self_loops)} self-loop(s) (first at line {self_loops[0]})"
+        )
+    if duplicates:
+        warnings.append(
+            f"{source}: merged {len(duplicates)} repeated tie(s) (first at line {duplicates[0]}); "
+            "the first weight is kept"
+        )
+    labels = np.array(list(index), dtype=object)
+    return labels, np.array(src), np.array(dst), np.array(weights), warnings
