@@ -212,12 +212,15 @@ def _terminal_width() -> int:
 @main.command()
 @click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
 def validate(scenario_file: Path) -> None:
-    """Check SCENARIO_FILE: print ok, or every problem found (exit 2)."""
-    from simulation.engine import prepare
+    """Check SCENARIO_FILE: print ok, or every problem found (exit 2).
+
+    Checks everything a run checks before its first step (edge-list file, seed labels, budgets,
+    segments) without drawing a generated graph or compiling the kernel.
+    """
+    from simulation.precheck import check_scenario
     from simulation.scenario import load_scenario
 
-    graph_warnings = prepare(load_scenario(scenario_file)).graph.warnings
-    for warning in graph_warnings:
+    for warning in check_scenario(load_scenario(scenario_file)):
         click.echo(f"warning: {warning}", err=True)
     click.echo("ok")
 

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from simulation.network_kinds import KINDS, BuildContext, read_edge_list, segment_sizes
+from simulation.network_kinds import (
+    KINDS,
+    BuildContext,
+    random_segments,
+    read_edge_list,
+    segment_sizes,
+)
 from simulation.scenario import Scenario
 
 __all__ = [
@@ -239,8 +245,7 @@ def build_graph(scenario: Scenario) -> SocialGraph:
     n = ties.n
     segment_of = ties.segment_of
     if segment_of is None:
-        rng = np.random.default_rng([seed, 0x5E6])
-        segment_of = rng.permutation(np.repeat(np.arange(len(shares)), segment_sizes(n, shares)))
+        segment_of = random_segments(n, shares, seed)
     return from_arcs(
         n,
         ties.src,

@@ -19,7 +19,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -33,6 +33,7 @@ __all__ = [
     "NetworkKind",
     "NetworkTable",
     "Ties",
+    "random_segments",
     "read_edge_list",
     "segment_sizes",
 ]
@@ -100,6 +101,9 @@ class BuildContext:
 class NetworkTable(Table):
     """The keys every ``[network]`` table has; each kind's class adds its ``kind`` and its own."""
 
+    # Whether ``wom validate`` builds it (quick, without the compiled generators) to check seeds.
+    validate_by_building: ClassVar[bool] = False
+
     seed: int | None = Field(
         None, ge=0, description="Seed of the generated graph; defaults to the scenario's `seed`."
     )
@@ -117,6 +121,14 @@ class NetworkTable(Table):
         """The expected number of ties, and the keys that set it (for limits and messages)."""
         n = self.people() or 0
         return max(n - 1, 0), "n - 1"
+
+    def followers(self) -> np.ndarray | None:
+        """Each person's followers when known without building the ties (else ``None``)."""
+        return None
+
+    def segments(self, shares: list[float]) -> np.ndarray | None:
+        """Each person's segment when the kind decides it (else ``None``: drawn at random)."""
+        return None
 
 
 class ErdosRenyi(NetworkTable):
@@ -207,6 +219,11 @@ class StochasticBlock(NetworkTable):
         """The expected number of ties, and the keys that set it."""
         return self.n * self.mean_degree / 2, "n x mean_degree / 2"
 
+    def segments(self, shares: list[float]) -> np.ndarray:
+        """The segments as blocks of consecutive people, in exact shares."""
+        sizes = segment_sizes(self.n, shares)
+        return np.repeat(np.arange(len(sizes)), sizes)
+
 
 class Complete(NetworkTable):
     """Everyone knows everyone."""
@@ -218,12 +235,22 @@ class Complete(NetworkTable):
         """The expected number of ties, and the keys that set it."""
         return self.n * (self.n - 1) / 2, "n x (n - 1) / 2"
 
+    def followers(self) -> np.ndarray:
+        """Everyone follows everyone else."""
+        return np.full(self.n, self.n - 1, np.int64)
+
 
 class PathGraph(NetworkTable):
     """People 0..n-1 in a line."""
 
     kind: Literal["path"]
     n: int = Field(ge=1, le=50_000_000, description="Number of people.")
+
+    def followers(self) -> np.ndarray:
+        """Two neighbours each, one at the ends."""
+        followers = np.full(self.n, 2, np.int64)
+        followers[[0, -1]] = 1 if self.n > 1 else 0
+        return followers
 
 
 class Star(NetworkTable):
@@ -232,9 +259,17 @@ class Star(NetworkTable):
     kind: Literal["star"]
     n: int = Field(ge=1, le=50_000_000, description="Number of people, hub included.")
 
+    def followers(self) -> np.ndarray:
+        """The hub is followed by everyone; each other person by the hub."""
+        followers = np.ones(self.n, np.int64)
+        followers[0] = self.n - 1
+        return followers
+
 
 class Classic(NetworkTable):
     """A small classic social network from networkx."""
+
+    validate_by_building: ClassVar[bool] = True
 
     kind: ClassicName
 
@@ -245,6 +280,8 @@ class Classic(NetworkTable):
 
 class EdgeList(NetworkTable):
     """A network read from a file: one tie per line, ``u v [weight]``."""
+
+    validate_by_building: ClassVar[bool] = True
 
     kind: Literal["edge_list"]
     path: str = Field(min_length=1, description="Edge-list file, relative to the scenario file.")
@@ -262,13 +299,13 @@ class EdgeList(NetworkTable):
 
 def _generated(spec: Any) -> Any:
     """The compiled generators, and a refusal of more ties than can be built."""
-    _check_ties(spec)
+    check_ties(spec)
     from simulation import generators  # numba: loaded only when a graph is built
 
     return generators
 
 
-def _check_ties(spec: Any, source: str | None = None) -> None:
+def check_ties(spec: Any, source: str | None = None) -> None:
     """Refuse a generated graph with more ties than can be built in memory.
 
     Raises:
@@ -337,8 +374,7 @@ def stochastic_block(spec: StochasticBlock, context: BuildContext) -> Ties:
         )
         probs = np.minimum(probs, 1.0)
     src, dst = generators.stochastic_block(sizes, probs, np.random.default_rng(context.seed))
-    segment_of = np.repeat(np.arange(len(sizes)), sizes)
-    return Ties(spec.n, src, dst, segment_of=segment_of, warnings=warnings)
+    return Ties(spec.n, src, dst, segment_of=spec.segments(context.shares), warnings=warnings)
 
 
 def complete(spec: Complete, context: BuildContext) -> Ties:
@@ -423,6 +459,12 @@ KINDS: dict[str, NetworkKind] = _registry(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def random_segments(n: int, shares: list[float], seed: int) -> np.ndarray:
+    """Segments given at random in exact shares (largest remainder), seeded by the graph's seed."""
+    rng = np.random.default_rng([seed, 0x5E6])
+    return rng.permutation(np.repeat(np.arange(len(shares)), segment_sizes(n, shares)))
 
 
 def segment_sizes(n: int, shares: list[float]) -> np.ndarray:

@@ -27,10 +27,11 @@ from typing import NoReturn
 import numpy as np
 
 from simulation import influence, kernel
+from simulation.candidates import candidates, check_budget, check_listed, check_money
 from simulation.errors import ScenarioError
 from simulation.influence import Budget, degree_discount
 from simulation.network import SocialGraph
-from simulation.scenario import Scenario, _did_you_mean
+from simulation.scenario import Scenario
 from simulation.strategies import LISTED, STRATEGIES
 
 __all__ = [
@@ -112,7 +113,7 @@ def plan_seeds(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
             the cascade rule's tie probability under another rule.
     """
     seeding = scenario.seeding
-    pool, where = _candidates(scenario, graph)
+    pool, where, _ = candidates(seeding, graph, graph.out_degree)
     choice = Choice(scenario, graph, pool, where, seed_fees(scenario, graph))
     if seeding.strategy not in LISTED:
         budget = _budget(choice)
@@ -163,7 +164,9 @@ class Choice:
 
     def listed(self) -> SeedPlan:
         """The ``nodes`` the user listed, each checked, their fees within ``money``."""
-        chosen = _listed(self.scenario, self.graph, self.pool, self.where)
+        chosen = check_listed(
+            self.scenario.seeding, self.graph, self.pool, self.where, self.scenario.source
+        )
         plan = self.fixed(chosen)
         money = self.scenario.seeding.money
         if money is not None and plan.cost > money:
@@ -205,97 +208,14 @@ class Choice:
 def _budget(choice: Choice) -> Budget | None:
     """The budget of a strategy that takes one, checked against the pool (``None``: zero)."""
     seeding = choice.scenario.seeding
+    source = choice.scenario.source
     if seeding.money is None:
-        if seeding.budget > len(choice.pool):
-            choice.refuse(
-                f"budget {seeding.budget} is above the {len(choice.pool)} people of {choice.where}",
-                key="seeding.budget",
-            )
+        check_budget(seeding, choice.pool, choice.where, source)
         return Budget(count=seeding.budget) if seeding.budget else None
-    _check_money(choice.scenario, choice.pool, choice.fees, choice.where)
+    check_money(seeding, choice.pool, choice.fees, choice.where, source)
     if seeding.money == 0.0:
         return None
     return Budget(count=None, fees=choice.fees, money=seeding.money)
-
-
-def _candidates(scenario: Scenario, graph: SocialGraph) -> tuple[np.ndarray, str]:
-    """(people who may be seeds, how to name them in a message)."""
-    seeding = scenario.seeding
-    allowed = np.ones(graph.n, bool)
-    where = "the population"
-    if seeding.segment is not None:
-        allowed &= graph.segment_of == graph.segment_names.index(seeding.segment)
-        where = f"segment '{seeding.segment}'"
-    least, most = seeding.min_followers, seeding.max_followers
-    if least is not None or most is not None:
-        followers = graph.out_degree
-        if least is not None:
-            allowed &= followers >= least
-        if most is not None:
-            allowed &= followers <= most
-        tier = (
-            f"{least} to {most}"
-            if least is not None and most is not None
-            else f"at least {least}"
-            if least is not None
-            else f"at most {most}"
-        )
-        where += f" with {tier} followers"
-    return np.flatnonzero(allowed).astype(np.int32), where
-
-
-def _listed(scenario: Scenario, graph: SocialGraph, pool: np.ndarray, where: str) -> np.ndarray:
-    """The ``nodes`` strategy's seeds, each checked to exist and to be a candidate."""
-    seeding = scenario.seeding
-    allowed = np.zeros(graph.n, bool)
-    allowed[pool] = True
-    chosen: list[int] = []
-    for label in seeding.nodes:
-        index = graph.index_of(str(label))
-        if index is None:
-            sample = [str(x) for x in graph.labels[: min(graph.n, 5000)]]
-            raise ScenarioError.single(
-                f"seed node {label!r} is not in the network{_did_you_mean(str(label), sample)}",
-                key="seeding.nodes",
-                source=scenario.source,
-            )
-        if not allowed[index]:
-            raise ScenarioError.single(
-                f"seed node {label!r} is not in {where}",
-                key="seeding.nodes",
-                source=scenario.source,
-            )
-        if index not in chosen:
-            chosen.append(index)
-    return np.array(chosen, np.int32)
-
-
-def _check_money(scenario: Scenario, pool: np.ndarray, fees: np.ndarray, where: str) -> None:
-    """Money must buy someone, and nobody may be free (or the 'budget' buys everyone)."""
-    seeding = scenario.seeding
-    if len(pool) == 0:
-        if seeding.money:
-            raise ScenarioError.single(
-                f"there is no one to pay: {where} holds no people",
-                key="seeding.money",
-                source=scenario.source,
-            )
-        return
-    free = int(np.count_nonzero(fees[pool] <= 0.0))
-    if free:
-        raise ScenarioError.single(
-            f"{free} candidate(s) have no followers, so with fee_fixed = 0 they would be free "
-            "seeds; set fee_fixed above 0 or min_followers to 1 or more",
-            key="seeding.fee_fixed",
-            source=scenario.source,
-        )
-    cheapest = float(fees[pool].min())
-    if 0.0 < seeding.money < cheapest:
-        raise ScenarioError.single(
-            f"money = {seeding.money:g} buys no one: the cheapest of {where} costs {cheapest:,.2f}",
-            key="seeding.money",
-            source=scenario.source,
-        )
 
 
 def _cost(seeds: np.ndarray, fees: np.ndarray) -> float:

@@ -22,7 +22,7 @@ import numpy as np
 if TYPE_CHECKING:
     from simulation.seeding import Choice, SeedPlan
 
-__all__ = ["CENTRALITIES", "LISTED", "STRATEGIES", "Strategy"]
+__all__ = ["CASCADE_MODELS", "CENTRALITIES", "LISTED", "STRATEGIES", "Strategy"]
 
 Strategy = Callable[["Choice"], "SeedPlan"]
 
@@ -161,6 +161,9 @@ def celf(choice: Choice) -> SeedPlan:
 
 # Strategies whose seeds are listed by the user: they take no budget.
 LISTED = ("nodes",)
+# Strategies that assume the independent cascade's tie probabilities (under another rule they
+# need seeding.propagation).
+CASCADE_MODELS = ("degree_discount", "imm")
 # Strategies that rank people by a centrality score.
 CENTRALITIES = ("degree", "pagerank", "kcore", "betweenness")
 

@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from simulation.network_kinds import KINDS, NetworkTable
-from simulation.strategies import STRATEGIES
+from simulation.strategies import CASCADE_MODELS, STRATEGIES
 from simulation.validation import Table as _Table
 from simulation.validation import did_you_mean as _did_you_mean
 from simulation.validation import literal_of, union_of
@@ -518,6 +518,23 @@ def campaign_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, An
     for loc, seeding in seedings[1:]:  # [seeding] itself is checked with the segments
         if seeding is not None and seeding.segment is not None and seeding.segment not in segments:
             unknown((*loc, "segment"), "segment", seeding.segment, segments)
+    rule = scenario.diffusion.rule
+    for loc, seeding in seedings:
+        if (
+            seeding is not None
+            and seeding.strategy in CASCADE_MODELS
+            and rule != "cascade"
+            and seeding.propagation is None
+        ):
+            problems.append(
+                (
+                    (*loc, "strategy"),
+                    f"{seeding.strategy} models the independent cascade; with rule = '{rule}' "
+                    "set seeding.propagation to the tie probability it should assume, or use "
+                    "celf, which simulates any rule",
+                    seeding.strategy,
+                )
+            )
     calendar = scenario.calendar()
     for i, ad in enumerate(scenario.ads):
         brand = ad.brand or scenario.brand
