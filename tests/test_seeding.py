@@ -233,9 +233,7 @@ DRAWN_MISTAKES = [
     [(*m, ["validate"]) for m in MISTAKES]
     + [(*m, ["run", "--runs", "1", "--metrics", "sharers"]) for m in DRAWN_MISTAKES],
 )
-def test_a_bad_seeding_value_exits_2_naming_the_key(
-    tmp_path: Path, seeding, key, phrase, command
-):
+def test_a_bad_seeding_value_exits_2_naming_the_key(tmp_path: Path, seeding, key, phrase, command):
     path = tmp_path / "bad.toml"
     path.write_text(_toml(seeding))
     result = CliRunner().invoke(main, [*command, str(path)])
