@@ -6,7 +6,9 @@ Every key's type, default, allowed values and meaning come from the pydantic mod
 
 from __future__ import annotations
 
-import re
+import types
+import typing
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -27,20 +29,57 @@ from simulation.scenario.schema import (
     Ties,
 )
 
-__all__ = ["field_rows", "reference_markdown"]
+__all__ = ["field_rows", "reference_markdown", "type_name"]
+
+
+# TOML's names for the Python types of the schema.
+_TOML_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def type_name(annotation: Any) -> str:
+    """A key's type in TOML's words, from its annotation (``float | None`` -> ``number``).
+
+    ``None`` is left out (a key that may be omitted says so in its default), ``Annotated``
+    constraints are looked through, a literal is a ``string``, a model is a ``table``, and a
+    union of different types is joined by "or" (``number or table``).
+    """
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return type_name(args[0])
+    if origin is typing.Literal:
+        return "string"
+    if origin in (typing.Union, types.UnionType):
+        names = [type_name(a) for a in args if a is not type(None)]
+        return " or ".join(dict.fromkeys(names))
+    if origin is list:
+        inner = type_name(args[0]) if args else "value"
+        return "array of " + " or ".join(_plural(name) for name in inner.split(" or "))
+    if origin is dict:
+        return "table"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "table"
+    return _TOML_TYPES.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _plural(name: str) -> str:
+    return name if name.endswith("s") else f"{name}s"
+
+
+def _bounds(annotation: Any) -> list[Any]:
+    """The constraint objects (``Ge``, ``Le``, ...) inside an annotation's ``Annotated`` parts."""
+    found: list[Any] = []
+    if typing.get_origin(annotation) is typing.Annotated:
+        for meta in typing.get_args(annotation)[1:]:
+            found += list(getattr(meta, "metadata", [])) or [meta]
+    for arg in typing.get_args(annotation):
+        if typing.get_origin(arg) is typing.Annotated or typing.get_args(arg):
+            found += _bounds(arg)
+    return found
 
 
 def _type_name(field_info) -> str:
-    text = str(field_info.annotation)
-    text = re.sub(r"typing\.|<class '([^']+)'>", r"\1", text)
-    text = re.sub(r"Annotated\[(\w+), [^\]]*\]", r"\1", text)
-    text = re.sub(r"simulation\.scenario\.", "", text)
-    text = text.replace("NoneType", "none")
-    if "Literal" in text:
-        return "string"
-    if re.search(r"\b[A-Z]\w+\b", text.replace("None", "")):
-        return "table" if not text.startswith("list") else "array of tables"
-    return text.replace(" | ", " or ")
+    return type_name(field_info.annotation)
 
 
 def _default(field_info) -> str:
@@ -56,14 +95,21 @@ def _default(field_info) -> str:
 
 def _range(field_info) -> str:
     parts = []
-    for meta in field_info.metadata:
+    for meta in [*field_info.metadata, *_bounds(field_info.annotation)]:
         for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
             if getattr(meta, attr, None) is not None:
                 parts.append(f"{sign} {getattr(meta, attr)}")
-    literal = re.findall(r"'([^']+)'", str(field_info.annotation))
-    if "Literal" in str(field_info.annotation) and literal:
+    literal = _literal_values(field_info.annotation)
+    if literal:
         parts.append(" / ".join(f"`{x}`" for x in literal))
-    return ", ".join(parts)
+    return ", ".join(dict.fromkeys(parts))
+
+
+def _literal_values(annotation: Any) -> list[str]:
+    """The values of a literal type, wherever it sits in the annotation."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(v) for v in typing.get_args(annotation)]
+    return [v for arg in typing.get_args(annotation) for v in _literal_values(arg)]
 
 
 def field_rows(model: type[BaseModel]) -> list[tuple[str, str, str, str, str]]:
