@@ -313,7 +313,8 @@ def parse_experiment(
             line=finder.line("", "scenario"),
             source=source,
         )
-    base = load_scenario(scenario_path)
+    # A base scenario holds keys for every strategy or rule its points may vary.
+    base = load_scenario(scenario_path, idle_keys=False)
 
     sections = {
         **dict.fromkeys(experiment.grid, "grid"),

@@ -44,7 +44,7 @@ MAX_NESTING = 32
 _FIRST_BLOCK = 64 * 1024
 
 _DEFAULT_MEMORY = 2 * 1024**3
-_DEFAULT_WORK = 10**12
+_DEFAULT_WORK = 10**13
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?)\s*([kmgt]?)i?b?\s*$", re.I)
 
 
@@ -267,7 +267,7 @@ def memory_limit() -> int:
 
 
 def work_limit() -> int:
-    """Most person-steps a run may plan (runs x steps x people): ``WOM_MAX_WORK``, default 10^12."""
+    """Most person-steps a run may plan (runs x steps x people): ``WOM_MAX_WORK``, default 10^13."""
     text = os.environ.get("WOM_MAX_WORK")
     if not text:
         return _DEFAULT_WORK
@@ -293,9 +293,9 @@ def memory_problem(estimate: float, what: str) -> str | None:
     if estimate <= limit:
         return None
     return (
-        f"{what} needs about {_human(estimate)} of memory, above the limit of {_human(limit)}; "
-        "lower it, or raise the limit with the environment variable WOM_MAX_MEMORY "
-        "(e.g. WOM_MAX_MEMORY=16G)"
+        f"{what} would need about {_human(estimate)} of memory, above the limit of "
+        f"{_human(limit)}; lower it, or raise the limit with the environment variable "
+        "WOM_MAX_MEMORY (e.g. WOM_MAX_MEMORY=16G)"
     )
 
 
@@ -307,7 +307,7 @@ def work_problem(estimate: float, what: str) -> str | None:
     return (
         f"{what} is up to {estimate:.3g} person-steps of work, above the limit of {limit:.3g}; "
         "lower it, or raise the limit with the environment variable WOM_MAX_WORK "
-        "(e.g. WOM_MAX_WORK=1e13)"
+        "(e.g. WOM_MAX_WORK=1e14)"
     )
 
 

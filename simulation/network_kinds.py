@@ -14,8 +14,9 @@ one graph.
 
 from __future__ import annotations
 
-import re
+import math
 import typing
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from simulation.errors import ScenarioError
+from simulation.inputs import decode_text, memory_limit, read_user_file
 from simulation.validation import Table, literal_of
 
 __all__ = [
@@ -179,6 +181,11 @@ class WattsStrogatz(NetworkTable):
     def _k_below_n(self) -> WattsStrogatz:
         if self.k >= self.n:
             raise ValueError(f"k = {self.k} must be smaller than n = {self.n}")
+        if self.k % 2:
+            raise ValueError(
+                f"k = {self.k} must be even: each person is tied to k / 2 neighbours on either "
+                "side of the ring"
+            )
         return self
 
     def expected_ties(self) -> tuple[float, str]:
@@ -476,7 +483,16 @@ def segment_sizes(n: int, shares: list[float]) -> np.ndarray:
     return sizes
 
 
-_SPLIT = re.compile(r"[,\s]+")
+# Reading an edge list and building its graph costs about this many bytes of memory per byte of
+# the file (labels, tie arrays, then the graph's arrays); the file's size is capped accordingly.
+EDGE_LIST_MEMORY_PER_BYTE = 10
+# Lines are parsed a chunk of about this many characters at a time (bounded temporary memory).
+_CHUNK = 1 << 20
+
+
+def edge_list_limit() -> int:
+    """The largest edge-list file read: what the memory limit allows, at most 2 GiB."""
+    return min(MAX_EDGE_LIST_BYTES, memory_limit() // EDGE_LIST_MEMORY_PER_BYTE)
 
 
 def read_edge_list(
@@ -486,7 +502,8 @@ def read_edge_list(
 
     Fields are separated by whitespace or a comma; ``#`` starts a comment; labels are the strings
     as written. Self-loops are dropped and repeated ties merged (the first weight is kept); both
-    are reported as warnings.
+    are reported as warnings. The file must be a regular text file no larger than
+    :func:`edge_list_limit` (set by ``WOM_MAX_MEMORY``); it is checked before it is read.
 
     Returns:
         ``(labels, src, dst, weights, warnings)`` with people indexed in order of appearance.
@@ -495,44 +512,23 @@ def read_edge_list(
         ScenarioError: naming the file and line for anything malformed.
     """
     source = str(path)
+    limit = edge_list_limit()
     try:
-        size = path.stat().st_size
-        if size > MAX_EDGE_LIST_BYTES:
-            raise ScenarioError.single(
-                f"edge list is larger than {MAX_EDGE_LIST_BYTES} bytes", source=source
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError.single(
-            "edge-list file not found", source=source, key="network.path"
-        ) from None
-    except IsADirectoryError:
-        raise ScenarioError.single("is a directory, not an edge-list file", source=source) from None
-    except OSError as exc:
-        raise ScenarioError.single(
-            f"cannot read edge-list file: {exc.strerror}", source=source
-        ) from None
-    if b"\0" in raw[: 1 << 20]:
-        raise ScenarioError.single("this is a binary file, not a text edge list", source=source)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ScenarioError.single("not UTF-8 text", source=source, line=line) from None
-
+        raw = read_user_file(path, "edge-list file", max_bytes=limit, key="network.path")
+    except ScenarioError as error:
+        raise _with_memory_hint(error, limit) from None
+    text = decode_text(raw, source)
+    del raw
     index: dict[str, int] = {}
-    src: list[int] = []
-    dst: list[int] = []
-    weights: list[float] = []
-    seen: set[tuple[int, int]] = set()
-    self_loops: list[int] = []
-    duplicates: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        body = line.split("#", 1)[0].strip()
-        if not body:
+    ends = array("l")  # u, v of every tie line, in file order
+    lines = array("l")
+    weights = array("d")
+    for number, line in _numbered_lines(text):
+        fields = line.split()
+        if not fields:
             continue
-        fields = [f for f in _SPLIT.split(body) if f]
         if len(fields) not in (2, 3):
+            body = " ".join(fields)
             raise ScenarioError.single(
                 f"expected 'u v' or 'u v weight', found {len(fields)} fields: {body[:60]!r}",
                 source=source,
@@ -540,40 +536,95 @@ def read_edge_list(
             )
         weight = 1.0
         if len(fields) == 3:
-            try:
-                weight = float(fields[2])
-            except ValueError:
-                raise ScenarioError.single(
-                    f"weight {fields[2][:30]!r} is not a number", source=source, line=number
-                ) from None
-            if not np.isfinite(weight) or weight <= 0:
-                raise ScenarioError.single(
-                    f"weight {fields[2]} must be a positive number", source=source, line=number
-                )
-        u = index.setdefault(fields[0], len(index))
-        v = index.setdefault(fields[1], len(index))
-        if u == v:
-            self_loops.append(number)
-            continue
-        key = (u, v) if directed or u < v else (v, u)
-        if key in seen:
-            duplicates.append(number)
-            continue
-        seen.add(key)
-        src.append(u)
-        dst.append(v)
+            weight = _weight(fields[2], source, number)
+        ends.append(index.setdefault(fields[0], len(index)))
+        ends.append(index.setdefault(fields[1], len(index)))
+        lines.append(number)
         weights.append(weight)
     if not index:
         raise ScenarioError.single("edge list has no ties", source=source)
-    warnings = []
-    if self_loops:
-        warnings.append(
-            f"{source}: dropped {len(self_loops)} self-loop(s) (first at line {self_loops[0]})"
+    del text
+    return _merged(index, ends, lines, weights, directed, source)
+
+
+def _with_memory_hint(error: ScenarioError, limit: int) -> ScenarioError:
+    """A size refusal that says where the limit comes from and how to raise it."""
+    problems = []
+    for problem in error.problems:
+        message = problem.message
+        if "above the limit" in message or "larger than the limit" in message:
+            message += (
+                f" (reading and building a network costs about {EDGE_LIST_MEMORY_PER_BYTE} bytes "
+                f"of memory per byte of its edge list; raise the limit with the environment "
+                "variable WOM_MAX_MEMORY, e.g. WOM_MAX_MEMORY=16G, up to a 2 GiB file)"
+            )
+        problems.append(type(problem)(message, problem.key, problem.line, problem.source))
+    return ScenarioError(problems)
+
+
+def _numbered_lines(text: str):
+    """``(line number, the line without comment, commas as spaces)``, a chunk at a time."""
+    position = 0
+    number = 1
+    while position < len(text):
+        end = text.find("\n", min(position + _CHUNK, len(text)))
+        end = len(text) if end < 0 else end + 1
+        chunk = text[position:end]
+        position = end
+        if "," in chunk:
+            chunk = chunk.replace(",", " ")
+        comments = "#" in chunk
+        for line in chunk.splitlines():
+            yield number, (line.split("#", 1)[0] if comments else line)
+            number += 1
+
+
+def _weight(text: str, source: str, line: int) -> float:
+    try:
+        weight = float(text)
+    except ValueError:
+        raise ScenarioError.single(
+            f"weight {text[:30]!r} is not a number", source=source, line=line
+        ) from None
+    if not math.isfinite(weight) or weight <= 0:
+        raise ScenarioError.single(
+            f"weight {text[:30]} must be a positive number", source=source, line=line
         )
-    if duplicates:
+    return weight
+
+
+def _merged(
+    index: dict[str, int],
+    ends: array,
+    lines: array,
+    weights: array,
+    directed: bool,
+    source: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """The ties without self-loops and repeats (the first of each kept), and what was dropped."""
+    pairs = np.frombuffer(ends, dtype=np.int_).reshape(-1, 2).astype(np.int64)
+    line_of = np.frombuffer(lines, dtype=np.int_)
+    u, v = pairs[:, 0], pairs[:, 1]
+    loop = u == v
+    n = np.int64(len(index))
+    low, high = (u, v) if directed else (np.minimum(u, v), np.maximum(u, v))
+    key = np.where(loop, -1, low * n + high)
+    _, first = np.unique(key, return_index=True)
+    keep = np.zeros(len(key), bool)
+    keep[first] = True
+    keep &= ~loop
+    repeated = ~keep & ~loop
+    warnings = []
+    if loop.any():
         warnings.append(
-            f"{source}: merged {len(duplicates)} repeated tie(s) (first at line {duplicates[0]}); "
-            "the first weight is kept"
+            f"{source}: dropped {int(loop.sum())} self-loop(s) (first at line "
+            f"{int(line_of[loop][0])})"
+        )
+    if repeated.any():
+        warnings.append(
+            f"{source}: merged {int(repeated.sum())} repeated tie(s) (first at line "
+            f"{int(line_of[repeated][0])}); the first weight is kept"
         )
     labels = np.array(list(index), dtype=object)
-    return labels, np.array(src), np.array(dst), np.array(weights), warnings
+    tie_weights = np.frombuffer(weights, dtype=np.float64)[keep].copy()
+    return labels, u[keep], v[keep], tie_weights, warnings

@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from simulation.errors import Problem
+from simulation.inputs import memory_problem, work_problem
 from simulation.network_kinds import KINDS, NetworkTable
 from simulation.strategies import CASCADE_MODELS, STRATEGIES
 from simulation.validation import Table as _Table
@@ -49,6 +51,7 @@ __all__ = [
     "ThresholdDistribution",
     "Ties",
     "campaign_problems",
+    "scenario_warnings",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -181,7 +184,9 @@ class Seeding(_Table):
         "(e.g. 10000 for micro-influencers).",
     )
     nodes: list[str | int] = Field(
-        default_factory=list, description="`nodes` strategy: the seeds' labels."
+        default_factory=list,
+        validate_default=True,
+        description="`nodes` strategy: the seeds' labels.",
     )
     segment: str | None = Field(None, description="Choose seeds only within this segment.")
     propagation: Probability | None = Field(
@@ -238,6 +243,17 @@ class Seeding(_Table):
         if most is not None and least is not None and least > most:
             raise ValueError(f"max_followers = {most} is below min_followers = {least}")
         return most
+
+    @field_validator("nodes")
+    @classmethod
+    def _nodes_listed(cls, nodes: list[str | int], info: ValidationInfo) -> list[str | int]:
+        if info.data.get("strategy") == "nodes" and not nodes:
+            raise ValueError("strategy 'nodes' needs the seeds' labels (none are listed)")
+        labels = [str(label) for label in nodes]
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise ValueError(f"seed labels listed more than once: {', '.join(repeated)}")
+        return nodes
 
     def fee(self, followers: Any) -> Any:
         """The fee of a seed with this many followers (a number or an array of them)."""
@@ -634,18 +650,18 @@ class Scenario(_Table):
 
     @model_validator(mode="after")
     def _campaign_consistent(self) -> Scenario:
-        problems = campaign_problems(self)
-        if problems:
-            raise ValidationError.from_exception_data(
-                "Scenario",
-                [
-                    InitErrorDetails(
-                        type=PydanticCustomError("value_error", message), loc=loc, input=value
-                    )
-                    for loc, message, value in problems
-                ],
-            )
+        _refuse(campaign_problems(self))
         return self
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> Scenario:
+        _refuse(limit_problems(self))
+        return self
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """What is allowed but probably not meant (see :func:`scenario_warnings`)."""
+        return scenario_warnings(self)
 
     @property
     def brand_names(self) -> list[str]:
@@ -675,8 +691,16 @@ class Scenario(_Table):
         """The scenario as plain TOML-ready data (no ``None`` values), rerunnable as is."""
         return self.model_dump(mode="json", exclude_none=True)
 
-    def with_overrides(self, overrides: dict[str, Any], *, source: str | None = None) -> Scenario:
+    def with_overrides(
+        self, overrides: dict[str, Any], *, source: str | None = None, idle_keys: bool = False
+    ) -> Scenario:
         """Return a validated copy with dotted keys replaced (``{"content.appeal": 0.5}``).
+
+        Args:
+            overrides: Dotted key -> value.
+            source: Where the overrides come from, for messages (default: the scenario's file).
+            idle_keys: Refuse an override that does nothing under the resulting strategy or
+                rule (``wom run --set``); sweeps vary such keys together, so default ``False``.
 
         Raises:
             ScenarioError: naming the dotted key if the result is not a valid scenario.
@@ -687,4 +711,96 @@ class Scenario(_Table):
         for dotted, value in overrides.items():
             set_dotted(data, dotted, value)
 
-        return parse_scenario(data, source=source or self.source, base_dir=self.base_dir)
+        return parse_scenario(
+            data,
+            source=source or self.source,
+            base_dir=self.base_dir,
+            idle_keys=list(overrides) if idle_keys else False,
+        )
+
+
+def _refuse(problems: list[tuple[tuple[Any, ...], str, Any]]) -> None:
+    """Raise the problems as pydantic errors at their own keys (for the translator)."""
+    if problems:
+        raise ValidationError.from_exception_data(
+            "Scenario",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("value_error", message), loc=loc, input=value
+                )
+                for loc, message, value in problems
+            ],
+        )
+
+
+# Memory while a generated graph is built and held: per tie (both directions' arcs, weights,
+# the generator's arrays) and per person (segments, degrees, labels' index).
+GRAPH_BYTES_PER_TIE = 50
+GRAPH_BYTES_PER_PERSON = 50
+# Per replicate, in 8-byte values: the kernel's tally per brand, post and crisis row, segment
+# counts, and every metric's value (about 40 per brand or post).
+_VALUES_PER_ROW = 16
+_VALUES_PER_METRIC_ROW = 40
+
+
+def replicate_bytes(scenario: Scenario) -> int:
+    """Estimated memory of one replicate's results (tallies and metric values)."""
+    rows = len(scenario.brand_names) + len(scenario.calendar()) + 2
+    segments = len(scenario.segment_names)
+    values = _VALUES_PER_ROW * rows + 8 * segments + 8 + _VALUES_PER_METRIC_ROW * (rows - 1)
+    return 8 * values
+
+
+def limit_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
+    """The scenario's estimated memory and work against the limits of :mod:`simulation.inputs`.
+
+    A generated graph's memory comes from its expected ties (an edge list is bounded by its
+    file's size when read); the work of a run is at most runs x steps x people person-steps;
+    its results hold :func:`replicate_bytes` per replicate.
+    """
+    problems = []
+    network = scenario.network
+    people = network.people()
+    ties, keys = network.expected_ties()
+    graph = ties * GRAPH_BYTES_PER_TIE + (people or 0) * GRAPH_BYTES_PER_PERSON
+    message = memory_problem(graph, f"the network ({ties:,.0f} ties: {keys})")
+    if message:
+        problems.append((("network",), message, None))
+    results = scenario.runs * replicate_bytes(scenario)
+    message = memory_problem(results, f"the results of {scenario.runs:,} runs")
+    if message:
+        problems.append((("runs",), message, scenario.runs))
+    if people is not None:
+        message = work_problem(
+            float(scenario.runs) * scenario.steps * people,
+            f"runs x steps x people = {scenario.runs:,} x {scenario.steps:,} x {people:,}",
+        )
+        if message:
+            problems.append((("runs",), message, scenario.runs))
+    return problems
+
+
+def scenario_warnings(scenario: Scenario) -> list[Problem]:
+    """What is allowed but probably not meant: content that starts after the last step.
+
+    A warning, not an error: a sweep that varies ``steps`` may cut off a late post, whose counts
+    are then simply zero (and whose seeds are not paid).
+    """
+    steps = scenario.steps
+    starts = [(f"posts[{i}].start", "post", p.start) for i, p in enumerate(scenario.posts)]
+    starts += [
+        (f"competitors[{i}].start", "competitor's content", c.start)
+        for i, c in enumerate(scenario.competitors)
+    ]
+    starts += [(f"ads[{i}].start", "ad", ad.start) for i, ad in enumerate(scenario.ads)]
+    if scenario.crisis is not None:
+        starts.append(("crisis.start", "crisis", scenario.crisis.start))
+    return [
+        Problem(
+            f"start = {start} is after the last step (steps = {steps}): the {what} never goes out",
+            key=key,
+            source=scenario.source,
+        )
+        for key, what, start in starts
+        if start > steps
+    ]
