@@ -31,7 +31,9 @@ from simulation.network_kinds import (
     segment_sizes,
 )
 from simulation.scenario import Scenario
+from simulation.scenario.schema import seeding_tables
 from simulation.strategies import LISTED
+from simulation.validation import dotted
 
 __all__ = ["Population", "check_scenario", "population"]
 
@@ -141,7 +143,8 @@ def check_scenario(scenario: Scenario) -> list[str]:
     """
     people = population(scenario)
     problems: list[Problem] = []
-    for key, seeding in _seedings(scenario):
+    for loc, seeding in seeding_tables(scenario):
+        key = dotted(list(loc))
         try:
             _check_seeding(scenario, people, seeding)
         except ScenarioError as error:
@@ -159,20 +162,6 @@ def check_scenario(scenario: Scenario) -> list[str]:
     if problems:
         raise ScenarioError(list(dict.fromkeys(problems)))
     return people.warnings
-
-
-def _seedings(scenario: Scenario) -> list[tuple[str, Any]]:
-    """Every ``[seeding]``-like table, with the key a run names its problems under."""
-    found: list[tuple[str, Any]] = [("seeding", scenario.seeding)]
-    found += [(f"competitors[{i}].seeding", c.seeding) for i, c in enumerate(scenario.competitors)]
-    found += [
-        (f"posts[{i}].seeding", p.seeding)
-        for i, p in enumerate(scenario.posts)
-        if p.seeding is not None
-    ]
-    if scenario.crisis is not None:
-        found.append(("crisis.seeding", scenario.crisis.seeding))
-    return found
 
 
 def _under(problem: Problem, key: str) -> Problem:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from simulation.scenario.schema import seeding_tables
 from simulation.strategies import CASCADE_MODELS, CENTRALITIES
 from simulation.validation import dotted
 
@@ -76,7 +77,7 @@ def idle_keys(
     """
     found: list[tuple[tuple[Any, ...], str, Any]] = []
     rule = scenario.diffusion.rule
-    for loc, seeding in _seedings(scenario):
+    for loc, seeding in seeding_tables(scenario):
         for key in sorted(seeding.model_fields_set & set(_SEEDING)):
             used, users = _SEEDING[key]
             if not used(seeding, rule):
@@ -131,14 +132,3 @@ def _message(key: str, context: str, users: str) -> str:
         f"{key} does nothing under {context}; only {users} uses it (remove it; an experiment's "
         "base scenario may keep it for the points that vary it)"
     )
-
-
-def _seedings(scenario: Any) -> list[tuple[tuple[Any, ...], Any]]:
-    found: list[tuple[tuple[Any, ...], Any]] = [(("seeding",), scenario.seeding)]
-    found += [(("posts", i, "seeding"), p.seeding) for i, p in enumerate(scenario.posts)]
-    found += [
-        (("competitors", i, "seeding"), c.seeding) for i, c in enumerate(scenario.competitors)
-    ]
-    if scenario.crisis is not None:
-        found.append((("crisis", "seeding"), scenario.crisis.seeding))
-    return [(loc, seeding) for loc, seeding in found if seeding is not None]

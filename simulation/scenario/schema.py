@@ -30,7 +30,7 @@ from simulation.network_kinds import KINDS, NetworkTable
 from simulation.strategies import CASCADE_MODELS, STRATEGIES
 from simulation.validation import Table as _Table
 from simulation.validation import did_you_mean as _did_you_mean
-from simulation.validation import literal_of, union_of
+from simulation.validation import dotted, literal_of, union_of
 
 __all__ = [
     "MAX_AD_IMPRESSIONS",
@@ -52,6 +52,7 @@ __all__ = [
     "Ties",
     "campaign_problems",
     "scenario_warnings",
+    "seeding_tables",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -185,7 +186,6 @@ class Seeding(_Table):
     )
     nodes: list[str | int] = Field(
         default_factory=list,
-        validate_default=True,
         description="`nodes` strategy: the seeds' labels.",
     )
     segment: str | None = Field(None, description="Choose seeds only within this segment.")
@@ -246,9 +246,7 @@ class Seeding(_Table):
 
     @field_validator("nodes")
     @classmethod
-    def _nodes_listed(cls, nodes: list[str | int], info: ValidationInfo) -> list[str | int]:
-        if info.data.get("strategy") == "nodes" and not nodes:
-            raise ValueError("strategy 'nodes' needs the seeds' labels (none are listed)")
+    def _nodes_distinct(cls, nodes: list[str | int]) -> list[str | int]:
         labels = [str(label) for label in nodes]
         repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:
@@ -487,6 +485,18 @@ class Money(_Table):
     )
 
 
+def seeding_tables(scenario: Scenario) -> list[tuple[tuple[Any, ...], Seeding]]:
+    """Every ``[seeding]``-like table (the brand's, posts', competitors', crisis'), by key path."""
+    found: list[tuple[tuple[Any, ...], Seeding | None]] = [(("seeding",), scenario.seeding)]
+    found += [(("posts", i, "seeding"), p.seeding) for i, p in enumerate(scenario.posts)]
+    found += [
+        (("competitors", i, "seeding"), c.seeding) for i, c in enumerate(scenario.competitors)
+    ]
+    if scenario.crisis is not None:
+        found.append((("crisis", "seeding"), scenario.crisis.seeding))
+    return [(loc, seeding) for loc, seeding in found if seeding is not None]
+
+
 def campaign_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
     """Cross-references between campaign tables that do not hold, as (key path, message, value).
 
@@ -524,13 +534,7 @@ def campaign_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, An
                 None,
             )
         )
-    seedings = [(("seeding",), scenario.seeding)]
-    seedings += [(("posts", i, "seeding"), p.seeding) for i, p in enumerate(scenario.posts)]
-    seedings += [
-        (("competitors", i, "seeding"), c.seeding) for i, c in enumerate(scenario.competitors)
-    ]
-    if scenario.crisis is not None:
-        seedings.append((("crisis", "seeding"), scenario.crisis.seeding))
+    seedings = seeding_tables(scenario)
     for loc, seeding in seedings[1:]:  # [seeding] itself is checked with the segments
         if seeding is not None and seeding.segment is not None and seeding.segment not in segments:
             unknown((*loc, "segment"), "segment", seeding.segment, segments)
@@ -708,8 +712,8 @@ class Scenario(_Table):
         from simulation.scenario.loading import parse_scenario, set_dotted
 
         data = self.to_toml_dict()
-        for dotted, value in overrides.items():
-            set_dotted(data, dotted, value)
+        for key, value in overrides.items():
+            set_dotted(data, key, value)
 
         return parse_scenario(
             data,
@@ -781,10 +785,13 @@ def limit_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]
 
 
 def scenario_warnings(scenario: Scenario) -> list[Problem]:
-    """What is allowed but probably not meant: content that starts after the last step.
+    """What is allowed but probably not meant (late content, no listed seeds).
 
-    A warning, not an error: a sweep that varies ``steps`` may cut off a late post, whose counts
-    are then simply zero (and whose seeds are not paid).
+    Content that starts after the last step, and ``strategy = "nodes"`` with no nodes.
+
+    Warnings, not errors: a sweep that varies ``steps`` may cut off a late post, whose counts
+    are then simply zero (and whose seeds are not paid); an empty ``nodes`` list is part of the
+    public contract (no seeds, e.g. a ``bass`` market that starts by innovation alone).
     """
     steps = scenario.steps
     starts = [(f"posts[{i}].start", "post", p.start) for i, p in enumerate(scenario.posts)]
@@ -795,7 +802,7 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
     starts += [(f"ads[{i}].start", "ad", ad.start) for i, ad in enumerate(scenario.ads)]
     if scenario.crisis is not None:
         starts.append(("crisis.start", "crisis", scenario.crisis.start))
-    return [
+    found = [
         Problem(
             f"start = {start} is after the last step (steps = {steps}): the {what} never goes out",
             key=key,
@@ -804,3 +811,13 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
         for key, what, start in starts
         if start > steps
     ]
+    found += [
+        Problem(
+            "strategy 'nodes' with no nodes listed: there are no seeds",
+            key=dotted([*loc, "nodes"]),
+            source=scenario.source,
+        )
+        for loc, seeding in seeding_tables(scenario)
+        if seeding.strategy == "nodes" and not seeding.nodes
+    ]
+    return found
