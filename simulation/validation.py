@@ -249,11 +249,44 @@ class LineFinder:
         return own or (self.table_line(table) if table else None)
 
     def line_of(self, keys: list[Any]) -> int | None:
-        """The line of a key path (list indices are ignored: the first table of an array)."""
+        """The line of a key path; ``posts[1].start`` is looked for in the second ``[[posts]]``."""
         names = [str(k) for k in keys if not isinstance(k, int)]
         if not names or not self._lines:
             return None
+        if len(keys) >= 2 and isinstance(keys[1], int):
+            found = self._in_array_table(str(keys[0]), keys[1], [str(k) for k in keys[2:]])
+            if found is not None:
+                return found
         return self.line(".".join(names[:-1]), names[-1])
+
+    def _in_array_table(self, array: str, index: int, rest: list[str]) -> int | None:
+        """The line of ``rest`` inside the ``index``-th ``[[array]]`` table (else its header)."""
+        headers = [
+            number
+            for number, line in enumerate(self._lines, start=1)
+            if line.strip().startswith("[[") and self._header(line) == array
+        ]
+        if not 0 <= index < len(headers):
+            return None
+        start = headers[index]
+        target = ".".join([array, *rest[:-1]])
+        current = array
+        for number in range(start + 1, len(self._lines) + 1):
+            line = self._lines[number - 1]
+            header = self._header(line)
+            if header is not None:
+                if not (header == array or header.startswith(f"{array}.")) or header == array:
+                    break  # the next table of the array, or another table
+                current = header
+                continue
+            match = self._KEY.match(line)
+            if rest and match and current == target and rest[-1] in match.groups():
+                return number
+        return start
+
+    def _header(self, line: str) -> str | None:
+        header = self._HEADER.match(line.strip())
+        return self._table_name(header.group(1)) if header else None
 
 
 def union_of(classes: Iterable[type]) -> Any:
