@@ -27,6 +27,7 @@ __all__ = [
     "MAX_NESTING",
     "MAX_TOML_BYTES",
     "check_memory",
+    "check_run_work",
     "check_work",
     "memory_limit",
     "parse_toml",
@@ -331,3 +332,17 @@ def check_work(estimate: float, what: str, *, key: str, source: str | None = Non
     problem = work_problem(estimate, what)
     if problem:
         raise ScenarioError.single(problem, key=key, source=source)
+
+
+def check_run_work(runs: int, steps: int, people: int, *, source: str | None = None) -> None:
+    """Refuse a run of ``runs x steps x people`` person-steps above :func:`work_limit`.
+
+    Raises:
+        ScenarioError: naming the key ``runs``, the estimate and the limit.
+    """
+    check_work(
+        float(runs) * steps * people,
+        f"runs x steps x people = {runs:,} x {steps:,} x {people:,}",
+        key="runs",
+        source=source,
+    )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from simulation.inputs import check_work
+from simulation.inputs import check_run_work
 from simulation.network_kinds import (
     KINDS,
     BuildContext,
@@ -221,20 +221,6 @@ def from_arcs(
     )
 
 
-def check_run_work(scenario: Scenario, people: int) -> None:
-    """Refuse runs x steps x people above the work limit (``WOM_MAX_WORK``).
-
-    Raises:
-        ScenarioError: naming ``runs``, the estimate and the limit.
-    """
-    check_work(
-        float(scenario.runs) * scenario.steps * people,
-        f"runs x steps x people = {scenario.runs:,} x {scenario.steps:,} x {people:,}",
-        key="runs",
-        source=scenario.source,
-    )
-
-
 def graph_seed(scenario: Scenario) -> int:
     """The seed the scenario's graph is generated from (``network.seed``, else ``seed``)."""
     return scenario.network.seed if scenario.network.seed is not None else scenario.seed
@@ -259,7 +245,7 @@ def build_graph(scenario: Scenario) -> SocialGraph:
     ties = KINDS[spec.kind].build(spec, context)
     n = ties.n
     if spec.people() is None:  # known only now (an edge list): bound the run's work
-        check_run_work(scenario, n)
+        check_run_work(scenario.runs, scenario.steps, n, source=scenario.source)
     segment_of = ties.segment_of
     if segment_of is None:
         segment_of = random_segments(n, shares, seed)

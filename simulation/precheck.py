@@ -22,7 +22,7 @@ import numpy as np
 
 from simulation.candidates import candidates, check_budget, check_listed, check_money
 from simulation.errors import Problem, ScenarioError
-from simulation.inputs import check_work
+from simulation.inputs import check_run_work
 from simulation.network_kinds import (
     KINDS,
     BuildContext,
@@ -113,12 +113,7 @@ def population(scenario: Scenario) -> Population:
     context = BuildContext(seed, shares, scenario.base_dir, scenario.source)
     ties = KINDS[spec.kind].build(spec, context)
     if spec.people() is None:
-        check_work(
-            float(scenario.runs) * scenario.steps * ties.n,
-            f"runs x steps x people = {scenario.runs:,} x {scenario.steps:,} x {ties.n:,}",
-            key="runs",
-            source=scenario.source,
-        )
+        check_run_work(scenario.runs, scenario.steps, ties.n, source=scenario.source)
     followers = np.bincount(ties.src, minlength=ties.n)
     if not ties.directed:
         followers = followers + np.bincount(ties.dst, minlength=ties.n)

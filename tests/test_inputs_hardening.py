@@ -112,6 +112,22 @@ CASES = {
         expect=("--set", "key 'x'", "nested"),
         address_cap=False,
     ),
+    "experiment nested 5,000 deep": Case(
+        ["sweep", "e.toml", "--out", "out"],
+        files={"e.toml": f'name = "e"\nscenario = "s.toml"\n[grid]\nx = {_deep_array(5000)}\n'},
+        expect=("e.toml", "line 4", "nested"),
+        address_cap=False,
+    ),
+    "experiment sample range with inf": Case(
+        ["sweep", "e.toml", "--out", "out"],
+        files={
+            "s.toml": BASE,
+            "e.toml": 'name = "e"\nscenario = "s.toml"\n[sample]\ncount = 2\n'
+            '[sample.ranges]\n"content.appeal" = [0.1, inf]\n',
+        },
+        expect=("e.toml", 'sample.ranges."content.appeal"', "finite"),
+        address_cap=False,
+    ),
     # --- numbers
     "affinity = inf": Case(
         ["validate", "s.toml"],
@@ -287,3 +303,25 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
         assert "FIFO" in done.stderr
         assert "pipe." in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_text_followed_by_gigabytes_of_nuls_is_refused_before_reading(tmp_path):
+    edges = tmp_path / "e.txt"
+    with edges.open("wb") as handle:
+        handle.write(b"a b\n" * 262144)  # 1 MiB of text
+        handle.truncate(2 * GIB + 1024**2)  # then 2 GiB of NUL bytes (a sparse file)
+    (tmp_path / "s.toml").write_text(_edge_list_scenario("e.txt"), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "simulation", "validate", "s.toml"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        preexec_fn=_limits,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "e.txt" in done.stderr
+    assert "above the limit" in done.stderr
+    assert "WOM_MAX_MEMORY" in done.stderr
+    assert "Traceback" not in done.stderr
