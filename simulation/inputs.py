@@ -232,6 +232,8 @@ def nesting(text: str) -> tuple[int, int | None]:
         if quote is not None:
             if token == quote:
                 quote = None
+            elif token.startswith("\\") and quote == "'" and token[1] == "'":
+                quote = None  # a literal string has no escapes: its backslash ends before '
             continue
         if token.startswith("\\"):
             continue

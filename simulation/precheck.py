@@ -45,7 +45,10 @@ class Population:
     Attributes:
         n: Number of people.
         segment_names: Segment names in order.
-        labels: Labels (``None``: person ``i`` is ``str(i)``).
+        shares: The segments' shares of the population.
+        seed: The graph's seed (segments are given at random from it).
+        labels_given: Labels read or built (``None``: person ``i`` is ``str(i)``).
+        blocks: Segments decided by the network kind (``None``: given at random).
         followers: Each person's followers, or ``None`` when unknown before the ties are drawn.
         warnings: What reading the network found worth telling (dropped self-loops, ...).
     """
