@@ -33,18 +33,20 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from simulation.errors import Problem, ScenarioError
+from simulation.inputs import read_toml
 from simulation.metrics import resolve_metrics
-from simulation.scenario import Scenario, _did_you_mean, load_scenario, read_toml
+from simulation.scenario import Scenario, load_scenario
+from simulation.validation import LineFinder, Table, problems_of
+from simulation.validation import did_you_mean as _did_you_mean
 
 __all__ = [
     "Design",
@@ -62,11 +64,7 @@ RESERVED_COLUMNS = ("point", "run", "seed")
 NonEmptyList = Annotated[list[Any], Field(min_length=1)]
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Sample(_Table):
+class Sample(Table):
     """Design points drawn at random in ranges of scenario keys."""
 
     method: Literal["random", "latin_hypercube"] = Field(
@@ -85,7 +83,7 @@ class Sample(_Table):
     )
 
 
-class ReportDefaults(_Table):
+class ReportDefaults(Table):
     """What ``wom report`` shows by default for this experiment."""
 
     metrics: list[str] | None = Field(
@@ -102,7 +100,7 @@ class ReportDefaults(_Table):
     )
 
 
-class Experiment(_Table):
+class Experiment(Table):
     """A sweep: a base scenario, what to vary, and how many replicates of each point."""
 
     name: str = Field(min_length=1, description="Experiment name (required).")
@@ -286,7 +284,14 @@ def parse_experiment(
     try:
         experiment = Experiment.model_validate(data)
     except ValidationError as exc:
-        problems = [_schema_problem(err, source, text) for err in exc.errors()]
+        problems = problems_of(
+            exc,
+            root=Experiment,
+            data=data,
+            source=source,
+            text=text,
+            special=lambda err, keys: _schema_problem(err, keys, source, text),
+        )
         if "network" in data and "scenario" not in data:
             hint = (
                 "this looks like a scenario file; an experiment names its scenario "
@@ -294,7 +299,7 @@ def parse_experiment(
             )
             problems.insert(0, Problem(hint, source=source))
         raise ScenarioError(list(dict.fromkeys(problems))) from None
-    finder = _LineFinder(text)
+    finder = LineFinder(text)
 
     structural = _check_structure(experiment, source, finder)
     if structural:
@@ -308,7 +313,8 @@ def parse_experiment(
             line=finder.line("", "scenario"),
             source=source,
         )
-    base = load_scenario(scenario_path)
+    # A base scenario holds keys for every strategy or rule its points may vary.
+    base = load_scenario(scenario_path, idle_keys=False)
 
     sections = {
         **dict.fromkeys(experiment.grid, "grid"),
@@ -357,7 +363,7 @@ def parse_experiment(
     )
 
 
-def _check_structure(experiment: Experiment, source: str, finder: _LineFinder) -> list[Problem]:
+def _check_structure(experiment: Experiment, source: str, finder: LineFinder) -> list[Problem]:
     """Keys varied twice, zip lists of unequal length, malformed sample ranges."""
     problems = []
     seen: dict[str, str] = {}
@@ -409,7 +415,7 @@ def _check_structure(experiment: Experiment, source: str, finder: _LineFinder) -
 
 
 def _check_ranges(
-    experiment: Experiment, base: Scenario, source: str, finder: _LineFinder
+    experiment: Experiment, base: Scenario, source: str, finder: LineFinder
 ) -> list[Problem]:
     """Both ends of every sample range must be valid values of their key."""
     problems: dict[Problem, None] = {}
@@ -444,7 +450,7 @@ def _check_report(
     keys: list[str],
     metric_columns: list[str],
     source: str,
-    finder: _LineFinder,
+    finder: LineFinder,
 ) -> list[Problem]:
     """``[report]`` may name only varied keys and computed metrics."""
     problems = []
@@ -532,7 +538,7 @@ def _point_problem(
     overrides: dict[str, Any],
     sections: dict[str, str],
     source: str,
-    finder: _LineFinder,
+    finder: LineFinder,
 ) -> Problem:
     """Turn a scenario problem of one design point into one naming the experiment's key."""
     where = problem.key or ""
@@ -573,9 +579,14 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(", ", ": "), default=str)
 
 
-def _schema_problem(err: dict[str, Any], source: str, text: str | None) -> Problem:
-    loc = [p for p in err["loc"] if p not in ("int", "float")]
-    finder = _LineFinder(text)
+def _schema_problem(
+    err: dict[str, Any], loc: list[Any], source: str, text: str | None
+) -> Problem | None:
+    """The experiment file's own wording for mistakes inside ``[grid]``, ``[zip]``, ``[sample]``.
+
+    ``None`` for every other mistake: the shared translator words those.
+    """
+    finder = LineFinder(text)
     kind = err["type"]
     value = err.get("input")
     section = str(loc[0]) if loc else ""
@@ -585,65 +596,19 @@ def _schema_problem(err: dict[str, Any], source: str, text: str | None) -> Probl
     elif section == "sample" and len(loc) >= 3 and loc[1] == "ranges":
         key = _qualified("sample.ranges", str(loc[2]))
         line = finder.line("sample.ranges", str(loc[2]))
+    elif kind == "model_type" and loc == ["sample"]:
+        return Problem(
+            "[sample] must be a table", key="sample", line=finder.line("", "sample"), source=source
+        )
     else:
-        names = [str(p) for p in loc if not isinstance(p, int)]
-        key = ".".join(names)
-        line = finder.line(".".join(names[:-1]), names[-1]) if names else None
-    if kind == "extra_forbidden":
-        model = {"sample": Sample, "report": ReportDefaults}.get(section, Experiment)
-        model = model if len(loc) == 2 else Experiment
-        known = list(model.model_fields)
-        hint = _did_you_mean(str(loc[-1]), known) or f" (known keys: {', '.join(known)})"
-        message = f"unknown key{hint}"
-    elif kind == "missing":
-        message = "required key is missing"
-    elif kind == "too_short" and section in ("grid", "zip"):
+        return None
+    if kind == "too_short" and section in ("grid", "zip"):
         message = "give at least one value"
-    elif kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        hint = _did_you_mean(str(value), re.findall(r"'([^']*)'", expected))
-        message = f"{value!r} is not one of {expected}{hint}"
     elif kind in ("list_type", "dict_type") and section in ("grid", "zip"):
         message = f"{_json(value)} is not a list of values; write [{_json(value)}]"
-    elif section == "sample" and len(loc) >= 3 and kind.startswith(("int_", "float_")):
-        message = f"the ends of a range must be numbers, got {_json(value)}"
-    elif kind == "model_type" and section == "sample":
-        message = "[sample] must be a table"
+    elif section == "sample" and kind.startswith(("int_", "float_", "finite_")):
+        message = f"the ends of a range must be finite numbers, got {_json(value)}"
     else:
         shown = f", got {_json(value)}" if value is not None and not isinstance(value, dict) else ""
         message = f"{err['msg']}{shown}"
-    return Problem(message, key=key or None, line=line, source=source)
-
-
-class _LineFinder:
-    """Best-effort line of a key in a table of the experiment's TOML text."""
-
-    _HEADER = re.compile(r"^\[\s*([^\]]+?)\s*\]")
-    _KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*=""")
-
-    def __init__(self, text: str | None) -> None:
-        self._lines = text.splitlines() if text else []
-
-    def _table_name(self, header: str) -> str:
-        return ".".join(part.strip().strip("\"'") for part in header.split("."))
-
-    def table_line(self, table: str) -> int | None:
-        """The line of a ``[table]`` header."""
-        for number, line in enumerate(self._lines, start=1):
-            header = self._HEADER.match(line.strip())
-            if header and self._table_name(header.group(1)) == table:
-                return number
-        return None
-
-    def line(self, table: str, key: str) -> int | None:
-        """The line of ``key = ...`` inside ``[table]`` (``""``: the top level)."""
-        current = ""
-        for number, line in enumerate(self._lines, start=1):
-            header = self._HEADER.match(line.strip())
-            if header:
-                current = self._table_name(header.group(1))
-                continue
-            match = self._KEY.match(line)
-            if match and current == table and key in match.groups():
-                return number
-        return self.table_line(table) if table else None
+    return Problem(message, key=key, line=line, source=source)

@@ -4,9 +4,16 @@ The path through the library: a scenario file (:func:`load_scenario`) becomes a 
 people and segments and a seed plan (:func:`prepare`), the compiled kernel spreads content
 through it replicate after replicate (:func:`simulate`), and named metrics come out. The Mesa
 model (:class:`WordOfMouthModel`) steps one replicate with the same kernel.
+
+Every public name is loaded on first use (PEP 562), so ``import simulation`` and the commands
+that only read scenarios (``wom --help``, ``wom keys``, ``wom validate``) never load numba,
+pandas or mesa.
 """
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from simulation.engine import Prepared, RunResult, prepare, simulate
@@ -27,25 +34,29 @@ __all__ = [
     "simulate",
 ]
 
-
+# Public name -> the module that defines it.
 _HOMES = {
-    "Prepared": "engine",
-    "RunResult": "engine",
-    "prepare": "engine",
-    "simulate": "engine",
-    "Problem": "errors",
-    "ScenarioError": "errors",
-    "WordOfMouthModel": "model",
-    "Scenario": "scenario",
-    "load_scenario": "scenario",
-    "parse_scenario": "scenario",
+    "Prepared": "simulation.engine",
+    "RunResult": "simulation.engine",
+    "prepare": "simulation.engine",
+    "simulate": "simulation.engine",
+    "Problem": "simulation.errors",
+    "ScenarioError": "simulation.errors",
+    "WordOfMouthModel": "simulation.model",
+    "Scenario": "simulation.scenario",
+    "load_scenario": "simulation.scenario",
+    "parse_scenario": "simulation.scenario",
 }
 
 
-def __getattr__(name: str):
-    # Loaded when first asked for: the CLI's quick commands never import numba, mesa or pandas.
-    if name in _HOMES:
-        import importlib
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'simulation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
 
-        return getattr(importlib.import_module(f"simulation.{_HOMES[name]}"), name)
-    raise AttributeError(f"module 'simulation' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

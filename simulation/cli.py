@@ -71,19 +71,15 @@ def progress_bar(
 
 def parse_settings(settings: tuple[str, ...]) -> dict[str, Any]:
     """``KEY=VALUE`` pairs as dotted overrides; values are TOML (bare words are strings)."""
-    import tomllib
+    from simulation.inputs import parse_toml_value
 
     overrides: dict[str, Any] = {}
     for setting in settings:
         key, sep, text = setting.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise ScenarioError.single(f"expected KEY=VALUE, got {setting!r}", source="--set")
-        try:
-            value = tomllib.loads(f"value = {text}")["value"]
-        except tomllib.TOMLDecodeError:
-            value = text.strip()
-        overrides[key] = value
+            raise ScenarioError.single(f"expected KEY=VALUE, got {setting[:80]!r}", source="--set")
+        overrides[key] = parse_toml_value(text, "--set", key)
     return overrides
 
 
@@ -131,21 +127,22 @@ def run(
 
     scenario = load_scenario(scenario_file)
     if settings:
-        scenario = scenario.with_overrides(parse_settings(settings), source="--set")
-    if steps is not None:
-        scenario = scenario.with_overrides({"steps": steps}, source="--steps")
+        scenario = scenario.with_overrides(parse_settings(settings), source="--set", idle_keys=True)
+    # The options go through the schema too: its bounds and limits hold for them.
+    for option, key, value in (("--steps", "steps", steps), ("--runs", "runs", runs)):
+        if value is not None:
+            scenario = scenario.with_overrides({key: value}, source=option)
     names = _parse_metrics(metrics)
-    total = runs or scenario.runs
     from simulation import kernel
 
     if not kernel.compiled():
         click.echo("compiling the simulation kernel, once (about half a minute) ...", err=True)
-    update, close = progress_bar(total, scenario.name)
+    update, close = progress_bar(scenario.runs, scenario.name)
     try:
-        result = simulate(scenario, runs=runs, seed=seed, metrics=names, progress=update)
+        result = simulate(scenario, seed=seed, metrics=names, progress=update)
     finally:
         close()
-    for warning in result.warnings:
+    for warning in [*scenario.warnings, *result.warnings]:
         click.echo(f"warning: {warning}", err=True)
     document = result.to_json()
     if out is not None:
@@ -185,7 +182,7 @@ def _print_table(document: dict[str, Any]) -> None:
     from simulation.metrics import describe
 
     table = Table(
-        title=f"{document['scenario']}: {document['runs']} runs, seed {document['seed']}, "
+        title=f"{escape(document['scenario'])}: {document['runs']} runs, seed {document['seed']}, "
         f"{document['nodes']:,} people, {document['edges']:,} ties",
         title_justify="left",
     )
@@ -201,7 +198,7 @@ def _print_table(document: dict[str, Any]) -> None:
             _fmt(s["mean"]),
             f"{_fmt(s['ci95'][0])} - {_fmt(s['ci95'][1])}",
             f"{_fmt(s['pi95'][0])} - {_fmt(s['pi95'][1])}",
-            meaning,
+            escape(meaning),
         )
     Console(width=max(100, min(160, _terminal_width()))).print(table)
 
@@ -216,12 +213,16 @@ def _terminal_width() -> int:
 @main.command()
 @click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
 def validate(scenario_file: Path) -> None:
-    """Check SCENARIO_FILE: print ok, or every problem found (exit 2)."""
-    from simulation.engine import prepare
+    """Check SCENARIO_FILE: print ok, or every problem found (exit 2).
+
+    Checks everything a run checks before its first step (edge-list file, seed labels, budgets,
+    segments) without drawing a generated graph or compiling the kernel.
+    """
+    from simulation.precheck import check_scenario
     from simulation.scenario import load_scenario
 
-    graph_warnings = prepare(load_scenario(scenario_file)).graph.warnings
-    for warning in graph_warnings:
+    scenario = load_scenario(scenario_file)
+    for warning in [*scenario.warnings, *check_scenario(scenario)]:
         click.echo(f"warning: {warning}", err=True)
     click.echo("ok")
 

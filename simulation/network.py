@@ -1,8 +1,9 @@
 """Social graphs: build the scenario's network once and hold it as CSR arrays.
 
-Every network kind of the scenario file is built here (random graphs are drawn by the compiled
-generators of :mod:`simulation.generators`, seeded from the scenario, so a scenario names one
-graph), people are given segments, and the graph is stored as
+Every network kind of the scenario file is built here, by its builder in
+:mod:`simulation.network_kinds` (random graphs are drawn by the compiled generators of
+:mod:`simulation.generators`, seeded from the scenario, so a scenario names one graph), people
+are given segments, and the graph is stored as
 compressed sparse rows: ``indices[indptr[u]:indptr[u + 1]]`` are the people who see ``u``'s
 shares (``u``'s followers). Labels are kept for output and for ``seeding.nodes``.
 """
@@ -13,20 +14,29 @@ import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
-from simulation import generators
-from simulation.errors import ScenarioError
-from simulation.scenario import Scenario, StochasticBlock
+from simulation.inputs import check_run_work
+from simulation.network_kinds import (
+    KINDS,
+    BuildContext,
+    random_segments,
+    read_edge_list,
+    segment_sizes,
+)
+from simulation.scenario import Scenario
 
-__all__ = ["IntegerLabels", "SocialGraph", "build_graph", "read_edge_list"]
+__all__ = [
+    "IntegerLabels",
+    "SocialGraph",
+    "build_graph",
+    "from_arcs",
+    "read_edge_list",
+    "segment_sizes",
+]
 
-_MAX_EDGE_LIST_BYTES = 2 * 1024**3
-# Generated graphs cost about 50 bytes of memory per tie while being built: 5 GB at this cap.
-_MAX_TIES = 100_000_000
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
 
@@ -165,6 +175,8 @@ def _csr(n: int, src: np.ndarray, dst: np.ndarray, *, both_ways: bool = False):
         ``(indptr, indices, order)``; ``order`` numbers the arcs as ``src -> dst`` first, then
         (with ``both_ways``) their reverses, to carry tie weights along.
     """
+    from simulation import generators  # numba: loaded only when a graph is built
+
     return generators.csr_from_arcs(
         n, np.asarray(src, dtype=np.int32), np.asarray(dst, dtype=np.int32), both_ways
     )
@@ -209,15 +221,6 @@ def from_arcs(
     )
 
 
-def segment_sizes(n: int, shares: list[float]) -> np.ndarray:
-    """Split n people into segments by share, exactly (largest remainder)."""
-    raw = np.asarray(shares, dtype=np.float64) * n
-    sizes = np.floor(raw).astype(np.int64)
-    remainder = n - sizes.sum()
-    sizes[np.argsort(-(raw - sizes), kind="stable")[:remainder]] += 1
-    return sizes
-
-
 def graph_seed(scenario: Scenario) -> int:
     """The seed the scenario's graph is generated from (``network.seed``, else ``seed``)."""
     return scenario.network.seed if scenario.network.seed is not None else scenario.seed
@@ -226,263 +229,34 @@ def graph_seed(scenario: Scenario) -> int:
 def build_graph(scenario: Scenario) -> SocialGraph:
     """Build the scenario's social graph and give every person a segment.
 
-    Segments are assigned in exact proportion to their shares: as blocks for
-    ``stochastic_block``, otherwise at random (seeded from the graph's seed).
+    The network kind's builder (see :data:`simulation.network_kinds.KINDS`) makes the ties.
+    Segments are assigned in exact proportion to their shares: by the builder where it decides
+    them (``stochastic_block``'s blocks), otherwise at random (seeded from the graph's seed).
 
     Raises:
         ScenarioError: for an unreadable or malformed edge-list file, or a graph too dense to build.
     """
     spec = scenario.network
     seed = graph_seed(scenario)
-    names = scenario.segment_names
     shares = [s.share for s in scenario.segments] or [1.0]
-    warnings: list[str] = []
-    labels: np.ndarray | IntegerLabels | None = None
-    directed = False
-    weights = None
-
-    if spec.kind == "edge_list":
-        path = Path(scenario.base_dir) / spec.path
-        labels, src, dst, weights, warnings = read_edge_list(path, directed=spec.directed)
-        n = len(labels)
-        directed = spec.directed
-    elif isinstance(spec, StochasticBlock):
-        _check_ties(spec, scenario.source)
-        sizes = segment_sizes(spec.n, shares)
-        src, dst = _stochastic_block(sizes, spec.mean_degree, spec.homophily, seed, warnings)
-        n = spec.n
-        segment_of = np.repeat(np.arange(len(sizes)), sizes)
-    elif spec.kind in ("complete", "path", "star"):
-        n = spec.n
-        src, dst = _simple_arcs(spec.kind, n)
-    elif spec.kind in _GENERATED:
-        _check_ties(spec, scenario.source)
-        n = spec.n
-        src, dst = _generate(spec, seed)
-    else:
-        graph = _classic(spec.kind)
-        n = graph.number_of_nodes()
-        nodes = list(graph.nodes)
-        if nodes != list(range(n)):
-            labels = np.array([str(v) for v in nodes], dtype=object)
-            graph = nx.convert_node_labels_to_integers(graph, ordering="default")
-        src, dst = _edge_arrays(graph)
-
-    if labels is None:
-        labels = IntegerLabels(n)
-    if not isinstance(spec, StochasticBlock):
-        rng = np.random.default_rng([seed, 0x5E6])
-        segment_of = rng.permutation(np.repeat(np.arange(len(shares)), segment_sizes(n, shares)))
+    context = BuildContext(
+        seed=seed, shares=shares, base_dir=scenario.base_dir, source=scenario.source
+    )
+    ties = KINDS[spec.kind].build(spec, context)
+    n = ties.n
+    if spec.people() is None:  # known only now (an edge list): bound the run's work
+        check_run_work(scenario.runs, scenario.steps, n, source=scenario.source)
+    segment_of = ties.segment_of
+    if segment_of is None:
+        segment_of = random_segments(n, shares, seed)
     return from_arcs(
         n,
-        src,
-        dst,
-        directed=directed,
-        labels=labels,
+        ties.src,
+        ties.dst,
+        directed=ties.directed,
+        labels=ties.labels if ties.labels is not None else IntegerLabels(n),
         segment_of=segment_of,
-        segment_names=names,
-        weights=weights,
-        warnings=warnings,
+        segment_names=scenario.segment_names,
+        weights=ties.weights,
+        warnings=ties.warnings,
     )
-
-
-def _edge_arrays(graph: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
-    """The ties of a networkx graph on nodes 0..n-1 as arrays, self-loops dropped."""
-    edges = np.fromiter(
-        (x for e in graph.edges() for x in e), dtype=np.int32, count=2 * graph.number_of_edges()
-    ).reshape(-1, 2)
-    keep = edges[:, 0] != edges[:, 1]
-    return edges[keep, 0], edges[keep, 1]
-
-
-def _simple_arcs(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Ties of the complete graph, the path 0..n-1 or the star with hub 0, as arrays."""
-    if kind == "complete":
-        src, dst = np.triu_indices(n, 1)
-        return src.astype(np.int32), dst.astype(np.int32)
-    if kind == "path":
-        return np.arange(n - 1, dtype=np.int32), np.arange(1, n, dtype=np.int32)
-    return np.zeros(n - 1, dtype=np.int32), np.arange(1, n, dtype=np.int32)
-
-
-_GENERATED = ("erdos_renyi", "barabasi_albert", "watts_strogatz", "powerlaw_cluster")
-
-
-def _check_ties(spec, source: str | None) -> None:
-    """Refuse a generated graph with more ties than can be built in memory.
-
-    Raises:
-        ScenarioError: naming the keys that set the number of ties.
-    """
-    if spec.kind in ("erdos_renyi", "stochastic_block"):
-        ties, keys = spec.n * spec.mean_degree / 2, "n x mean_degree / 2"
-    elif spec.kind == "watts_strogatz":
-        ties, keys = spec.n * (spec.k // 2), "n x k / 2"
-    else:
-        ties, keys = spec.m * (spec.n - spec.m), "m x (n - m)"
-    if ties > _MAX_TIES:
-        raise ScenarioError.single(
-            f"asks for about {ties:,.0f} ties ({keys}); at most {_MAX_TIES:,} can be built",
-            key="network",
-            source=source,
-        )
-
-
-def _generate(spec, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ties of a generated network kind, drawn by the compiled generators.
-
-    The same models as networkx's generators of the same names (``fast_gnp_random_graph``,
-    ``barabasi_albert_graph``, ``watts_strogatz_graph``, ``powerlaw_cluster_graph``), drawn
-    from ``numpy.random.default_rng(seed)``, so a scenario's seed names one graph.
-    """
-    rng = np.random.default_rng(seed)
-    kind = spec.kind
-    if kind == "erdos_renyi":
-        p = spec.mean_degree / (spec.n - 1) if spec.n > 1 else 0.0
-        return generators.erdos_renyi(spec.n, p, rng)
-    if kind == "barabasi_albert":
-        return generators.barabasi_albert(spec.n, spec.m, rng)
-    if kind == "watts_strogatz":
-        return generators.watts_strogatz(spec.n, spec.k, spec.rewire, rng)
-    return generators.powerlaw_cluster(spec.n, spec.m, spec.triangle_p, rng)
-
-
-def _classic(kind: str) -> nx.Graph:
-    """A small classic network from networkx, as a simple undirected graph."""
-    classic = {
-        "karate": nx.karate_club_graph,
-        "les_miserables": nx.les_miserables_graph,
-        "florentine_families": nx.florentine_families_graph,
-        "davis_southern_women": nx.davis_southern_women_graph,
-    }
-    return nx.Graph(classic[kind]())
-
-
-def _stochastic_block(
-    sizes: np.ndarray, mean_degree: float, homophily: float, seed: int, warnings: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Blocks with a share ``homophily`` of ties inside; mean degree ``mean_degree`` overall."""
-    n = int(sizes.sum())
-    k = len(sizes)
-    probs = np.zeros((k, k))
-    between_pairs = float(np.sum(sizes * (n - sizes)))  # ordered pairs across blocks
-    p_out = (1 - homophily) * mean_degree * n / between_pairs if between_pairs else 0.0
-    for i in range(k):
-        probs[i, i] = (
-            homophily * mean_degree / max(sizes[i] - 1, 1)
-            if k > 1
-            else (mean_degree / max(n - 1, 1))
-        )
-        for j in range(k):
-            if i != j:
-                probs[i, j] = p_out
-    if probs.max() > 1.0:
-        warnings.append(
-            "stochastic_block: mean_degree and homophily ask for more ties than a segment holds; "
-            "tie probabilities were capped at 1"
-        )
-        probs = np.minimum(probs, 1.0)
-    return generators.stochastic_block(sizes, probs, np.random.default_rng(seed))
-
-
-_SPLIT = re.compile(r"[,\s]+")
-
-
-def read_edge_list(
-    path: Path, *, directed: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Read an edge list: one tie per line ``u v [weight]``.
-
-    Fields are separated by whitespace or a comma; ``#`` starts a comment; labels are the strings
-    as written. Self-loops are dropped and repeated ties merged (the first weight is kept); both
-    are reported as warnings.
-
-    Returns:
-        ``(labels, src, dst, weights, warnings)`` with people indexed in order of appearance.
-
-    Raises:
-        ScenarioError: naming the file and line for anything malformed.
-    """
-    source = str(path)
-    try:
-        size = path.stat().st_size
-        if size > _MAX_EDGE_LIST_BYTES:
-            raise ScenarioError.single(
-                f"edge list is larger than {_MAX_EDGE_LIST_BYTES} bytes", source=source
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError.single(
-            "edge-list file not found", source=source, key="network.path"
-        ) from None
-    except IsADirectoryError:
-        raise ScenarioError.single("is a directory, not an edge-list file", source=source) from None
-    except OSError as exc:
-        raise ScenarioError.single(
-            f"cannot read edge-list file: {exc.strerror}", source=source
-        ) from None
-    if b"\0" in raw[: 1 << 20]:
-        raise ScenarioError.single("this is a binary file, not a text edge list", source=source)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ScenarioError.single("not UTF-8 text", source=source, line=line) from None
-
-    index: dict[str, int] = {}
-    src: list[int] = []
-    dst: list[int] = []
-    weights: list[float] = []
-    seen: set[tuple[int, int]] = set()
-    self_loops: list[int] = []
-    duplicates: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        body = line.split("#", 1)[0].strip()
-        if not body:
-            continue
-        fields = [f for f in _SPLIT.split(body) if f]
-        if len(fields) not in (2, 3):
-            raise ScenarioError.single(
-                f"expected 'u v' or 'u v weight', found {len(fields)} fields: {body[:60]!r}",
-                source=source,
-                line=number,
-            )
-        weight = 1.0
-        if len(fields) == 3:
-            try:
-                weight = float(fields[2])
-            except ValueError:
-                raise ScenarioError.single(
-                    f"weight {fields[2][:30]!r} is not a number", source=source, line=number
-                ) from None
-            if not np.isfinite(weight) or weight <= 0:
-                raise ScenarioError.single(
-                    f"weight {fields[2]} must be a positive number", source=source, line=number
-                )
-        u = index.setdefault(fields[0], len(index))
-        v = index.setdefault(fields[1], len(index))
-        if u == v:
-            self_loops.append(number)
-            continue
-        key = (u, v) if directed or u < v else (v, u)
-        if key in seen:
-            duplicates.append(number)
-            continue
-        seen.add(key)
-        src.append(u)
-        dst.append(v)
-        weights.append(weight)
-    if not index:
-        raise ScenarioError.single("edge list has no ties", source=source)
-    warnings = []
-    if self_loops:
-        warnings.append(
-            f"{source}: dropped {len(self_loops)} self-loop(s) (first at line {self_loops[0]})"
-        )
-    if duplicates:
-        warnings.append(
-            f"{source}: merged {len(duplicates)} repeated tie(s) (first at line {duplicates[0]}); "
-            "the first weight is kept"
-        )
-    labels = np.array(list(index), dtype=object)
-    return labels, np.array(src), np.array(dst), np.array(weights), warnings

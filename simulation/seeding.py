@@ -1,6 +1,8 @@
 """Seeding strategies: who posts the content first, and what they are paid.
 
-A strategy turns the scenario's ``[seeding]`` table and the graph into a :class:`SeedPlan`:
+A strategy (one function each in :mod:`simulation.strategies`, found by name in its registry
+:data:`~simulation.strategies.STRATEGIES`) turns the scenario's ``[seeding]`` table and the
+graph into a :class:`SeedPlan`:
 either a fixed seed set (computed once, e.g. the highest-degree people or IMM's choice) or a
 pool that the kernel draws ``budget`` random seeds from in every replicate (``random``), so the
 uncertainty of a random choice is part of the result.
@@ -20,18 +22,22 @@ under money) comes from :func:`strategy_seed`, so a scenario names one seed set.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
-import networkx as nx
 import numpy as np
 
-from simulation import influence
+from simulation import influence, kernel
+from simulation.candidates import candidates, check_budget, check_listed, check_money
 from simulation.errors import ScenarioError
 from simulation.influence import Budget, degree_discount
 from simulation.kernel_inputs import spread_inputs, tie_probabilities
 from simulation.network import SocialGraph
-from simulation.scenario import Scenario, _did_you_mean
+from simulation.scenario import Scenario
+from simulation.strategies import LISTED, STRATEGIES
 
 __all__ = [
+    "STRATEGIES",
+    "Choice",
     "SeedPlan",
     "degree_discount",
     "plan_seeds",
@@ -42,9 +48,6 @@ __all__ = [
 
 # Distinct streams of randomness per use, all derived from the scenario seed.
 _STREAMS = {"random": 1, "betweenness": 2, "celf": 3, "imm": 4, "compare": 5}
-# Betweenness is exact up to this many people, else sampled from DEFAULT_PIVOTS sources.
-EXACT_BETWEENNESS = 500
-DEFAULT_PIVOTS = 50
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def seed_fees(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
 
 
 def plan_seeds(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
-    """Choose the seeds the scenario's strategy asks for.
+    """Choose the seeds the scenario's strategy asks for (see :data:`STRATEGIES`).
 
     Raises:
         ScenarioError: an unknown seed label or one outside the candidates, a budget above the
@@ -89,126 +92,109 @@ def plan_seeds(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
             the cascade rule's tie probability under another rule.
     """
     seeding = scenario.seeding
-    source = scenario.source
-    pool, where = _candidates(scenario, graph)
-    fees = seed_fees(scenario, graph)
-    empty = np.zeros(0, np.int32)
+    pool, where, _ = candidates(seeding, graph, graph.out_degree)
+    choice = Choice(scenario, graph, pool, where, seed_fees(scenario, graph))
+    if seeding.strategy not in LISTED:
+        budget = _budget(choice)
+        if budget is None:
+            return choice.nobody()
+        choice.budget = budget
+    return STRATEGIES[seeding.strategy](choice)
 
-    if seeding.strategy == "nodes":
-        chosen = _listed(scenario, graph, pool, where)
-        cost = _cost(chosen, fees)
-        if seeding.money is not None and cost > seeding.money:
-            raise ScenarioError.single(
-                f"the listed seeds' fees add up to {cost:,.2f}, above money = {seeding.money:g}",
+
+@dataclass
+class Choice:
+    """What a seeding strategy chooses from, and the tools it chooses with.
+
+    Attributes:
+        scenario: The scenario (its ``[seeding]`` table says how).
+        graph: The social graph.
+        pool: ``int32`` people who may be seeds (segment and follower tier applied).
+        where: How to name the pool in a message ("segment 'runners'").
+        fees: ``float64[n]`` each person's fee.
+        budget: Seeds or money to spend (checked to buy someone; ``None`` for listed seeds).
+    """
+
+    scenario: Scenario
+    graph: SocialGraph
+    pool: np.ndarray
+    where: str
+    fees: np.ndarray
+    budget: Budget | None = None
+
+    def stream(self, use: str) -> int:
+        """The seed of one use of randomness (see :func:`strategy_seed`)."""
+        return strategy_seed(self.scenario, use)
+
+    def nobody(self) -> SeedPlan:
+        """No seeds."""
+        empty = np.zeros(0, np.int32)
+        return SeedPlan(empty, empty, 0)
+
+    def fixed(self, seeds: np.ndarray) -> SeedPlan:
+        """These seeds in every replicate, at their fees."""
+        return SeedPlan(seeds, np.zeros(0, np.int32), 0, _cost(seeds, self.fees))
+
+    def drawn(self) -> SeedPlan:
+        """``budget.count`` seeds drawn from the pool anew in each replicate."""
+        count = self.budget.count
+        empty = np.zeros(0, np.int32)
+        return SeedPlan(empty, self.pool, count, count * float(self.fees[self.pool].mean()))
+
+    def listed(self) -> SeedPlan:
+        """The ``nodes`` the user listed, each checked, their fees within ``money``."""
+        chosen = check_listed(
+            self.scenario.seeding, self.graph, self.pool, self.where, self.scenario.source
+        )
+        plan = self.fixed(chosen)
+        money = self.scenario.seeding.money
+        if money is not None and plan.cost > money:
+            self.refuse(
+                f"the listed seeds' fees add up to {plan.cost:,.2f}, above money = {money:g}",
                 key="seeding.money",
-                source=source,
             )
-        return SeedPlan(chosen, empty, 0, cost)
+        return plan
 
+    def variants(self, budget: Budget) -> list[bool]:
+        """Cost-benefit off, and on when seeds have prices (the better plan is kept)."""
+        return [False, True] if budget.priced else [False]
+
+    def by_score(self, score: np.ndarray) -> SeedPlan:
+        """The highest scores the budget buys (by score, and by score per fee when priced)."""
+        plans = [
+            influence.budgeted_by_score(score, self.pool, self.budget, cost_benefit=benefit)
+            for benefit in self.variants(self.budget)
+        ]
+        return self.fixed(self.better(plans))
+
+    def better(self, plans: list[np.ndarray]) -> np.ndarray:
+        """The plan that spreads further in ``mc_runs`` replicates (see :func:`_better`)."""
+        return _better(self.scenario, self.graph, plans)
+
+    def cascade_probabilities(self) -> np.ndarray:
+        """Tie probabilities for strategies that model the independent cascade."""
+        return _cascade_probabilities(self.scenario, self.graph)
+
+    def spread_inputs(self) -> tuple[kernel.Graph, kernel.Params, kernel.Campaign]:
+        """The kernel's bare cascade of the brand's content, for estimating spreads."""
+        return spread_inputs(self.scenario, self.graph)
+
+    def refuse(self, message: str, *, key: str) -> NoReturn:
+        """Stop with a problem of the scenario's ``key``."""
+        raise ScenarioError.single(message, key=key, source=self.scenario.source)
+
+
+def _budget(choice: Choice) -> Budget | None:
+    """The budget of a strategy that takes one, checked against the pool (``None``: zero)."""
+    seeding = choice.scenario.seeding
+    source = choice.scenario.source
     if seeding.money is None:
-        if seeding.budget > len(pool):
-            raise ScenarioError.single(
-                f"budget {seeding.budget} is above the {len(pool)} people of {where}",
-                key="seeding.budget",
-                source=source,
-            )
-        budget = Budget(count=seeding.budget)
-        if seeding.budget == 0:
-            return SeedPlan(empty, empty, 0)
-        if seeding.strategy == "random":
-            return SeedPlan(empty, pool, seeding.budget, seeding.budget * float(fees[pool].mean()))
-    else:
-        _check_money(scenario, pool, fees, where)
-        if seeding.money == 0.0:
-            return SeedPlan(empty, empty, 0)
-        budget = Budget(count=None, fees=fees, money=seeding.money)
-        if seeding.strategy == "random":
-            order = np.random.default_rng(strategy_seed(scenario, "random")).permutation(pool)
-            chosen = influence.buy_in_order(order, budget)
-            return SeedPlan(chosen, empty, 0, _cost(chosen, fees))
-
-    seeds = _choose(scenario, graph, pool, budget)
-    return SeedPlan(seeds, empty, 0, _cost(seeds, fees))
-
-
-def _candidates(scenario: Scenario, graph: SocialGraph) -> tuple[np.ndarray, str]:
-    """(people who may be seeds, how to name them in a message)."""
-    seeding = scenario.seeding
-    allowed = np.ones(graph.n, bool)
-    where = "the population"
-    if seeding.segment is not None:
-        allowed &= graph.segment_of == graph.segment_names.index(seeding.segment)
-        where = f"segment '{seeding.segment}'"
-    least, most = seeding.min_followers, seeding.max_followers
-    if least is not None or most is not None:
-        followers = graph.out_degree
-        if least is not None:
-            allowed &= followers >= least
-        if most is not None:
-            allowed &= followers <= most
-        tier = (
-            f"{least} to {most}"
-            if least is not None and most is not None
-            else f"at least {least}"
-            if least is not None
-            else f"at most {most}"
-        )
-        where += f" with {tier} followers"
-    return np.flatnonzero(allowed).astype(np.int32), where
-
-
-def _listed(scenario: Scenario, graph: SocialGraph, pool: np.ndarray, where: str) -> np.ndarray:
-    """The ``nodes`` strategy's seeds, each checked to exist and to be a candidate."""
-    seeding = scenario.seeding
-    allowed = np.zeros(graph.n, bool)
-    allowed[pool] = True
-    chosen: list[int] = []
-    for label in seeding.nodes:
-        index = graph.index_of(str(label))
-        if index is None:
-            sample = [str(x) for x in graph.labels[: min(graph.n, 5000)]]
-            raise ScenarioError.single(
-                f"seed node {label!r} is not in the network{_did_you_mean(str(label), sample)}",
-                key="seeding.nodes",
-                source=scenario.source,
-            )
-        if not allowed[index]:
-            raise ScenarioError.single(
-                f"seed node {label!r} is not in {where}",
-                key="seeding.nodes",
-                source=scenario.source,
-            )
-        if index not in chosen:
-            chosen.append(index)
-    return np.array(chosen, np.int32)
-
-
-def _check_money(scenario: Scenario, pool: np.ndarray, fees: np.ndarray, where: str) -> None:
-    """Money must buy someone, and nobody may be free (or the 'budget' buys everyone)."""
-    seeding = scenario.seeding
-    if len(pool) == 0:
-        if seeding.money:
-            raise ScenarioError.single(
-                f"there is no one to pay: {where} holds no people",
-                key="seeding.money",
-                source=scenario.source,
-            )
-        return
-    free = int(np.count_nonzero(fees[pool] <= 0.0))
-    if free:
-        raise ScenarioError.single(
-            f"{free} candidate(s) have no followers, so with fee_fixed = 0 they would be free "
-            "seeds; set fee_fixed above 0 or min_followers to 1 or more",
-            key="seeding.fee_fixed",
-            source=scenario.source,
-        )
-    cheapest = float(fees[pool].min())
-    if 0.0 < seeding.money < cheapest:
-        raise ScenarioError.single(
-            f"money = {seeding.money:g} buys no one: the cheapest of {where} costs {cheapest:,.2f}",
-            key="seeding.money",
-            source=scenario.source,
-        )
+        check_budget(seeding, choice.pool, choice.where, source)
+        return Budget(count=seeding.budget) if seeding.budget else None
+    check_money(seeding, choice.pool, choice.fees, choice.where, source)
+    if seeding.money == 0.0:
+        return None
+    return Budget(count=None, fees=choice.fees, money=seeding.money)
 
 
 def _cost(seeds: np.ndarray, fees: np.ndarray) -> float:
@@ -217,93 +203,6 @@ def _cost(seeds: np.ndarray, fees: np.ndarray) -> float:
     for v in seeds.tolist():
         total += float(fees[v])
     return total
-
-
-def _choose(scenario: Scenario, graph: SocialGraph, pool: np.ndarray, budget: Budget) -> np.ndarray:
-    """Seeds of a strategy that computes one fixed set."""
-    seeding = scenario.seeding
-    strategy = seeding.strategy
-    variants = [False, True] if budget.priced else [False]
-    if strategy in ("degree", "pagerank", "kcore", "betweenness"):
-        score = _centrality(scenario, graph)
-        plans = [influence.budgeted_by_score(score, pool, budget, cost_benefit=b) for b in variants]
-        return _better(scenario, graph, plans)
-    if strategy == "degree_discount":
-        p = _cascade_probabilities(scenario, graph)
-        plans = [
-            degree_discount(
-                graph,
-                budget.count,
-                p,
-                pool,
-                fees=budget.fees,
-                money=budget.money,
-                cost_benefit=b,
-            )
-            for b in variants
-        ]
-        return _better(scenario, graph, plans)
-    if strategy == "imm":
-        p = _cascade_probabilities(scenario, graph)
-        try:
-            selection = influence.imm(
-                graph,
-                p,
-                pool,
-                budget,
-                epsilon=seeding.epsilon,
-                ell=seeding.confidence,
-                seed=strategy_seed(scenario, "imm"),
-            )
-        except influence.RRSampleTooLargeError as exc:
-            raise ScenarioError.single(
-                f"imm would need about {exc.sets:,} reverse-reachable sets ({exc.gigabytes:.1f} "
-                f"GB) for epsilon = {seeding.epsilon:g}; raise seeding.epsilon (the work grows "
-                "as 1 / epsilon^2) or use degree_discount",
-                key="seeding.epsilon",
-                source=scenario.source,
-            ) from None
-        return selection.seeds
-    if strategy == "celf":
-        selection = influence.celf(
-            spread_inputs(scenario, graph),
-            pool,
-            budget,
-            runs=seeding.mc_runs,
-            steps=scenario.steps,
-            seed=strategy_seed(scenario, "celf"),
-        )
-        return selection.seeds
-    raise AssertionError(strategy)  # pragma: no cover - the schema admits only the above
-
-
-def _centrality(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
-    """Score of each person under a centrality strategy (higher = seeded first)."""
-    strategy = scenario.seeding.strategy
-    if strategy == "degree":
-        return graph.out_degree.astype(np.float64)
-    if strategy == "pagerank":
-        # Influence flows along follower ties, so rank on the reversed graph.
-        ranks = nx.pagerank(
-            graph.to_networkx().reverse() if graph.directed else graph.to_networkx()
-        )
-        return np.array([ranks[i] for i in range(graph.n)])
-    if strategy == "kcore":
-        undirected = (
-            graph.to_networkx().to_undirected(as_view=True)
-            if graph.directed
-            else graph.to_networkx()
-        )
-        core = nx.core_number(undirected)
-        # Core number first, degree to break ties within a shell.
-        degree = graph.out_degree
-        return np.array([core[i] for i in range(graph.n)], np.float64) + degree / (
-            degree.max(initial=0) + 1.0
-        )
-    pivots = scenario.seeding.pivots
-    if pivots is None and graph.n > EXACT_BETWEENNESS:
-        pivots = DEFAULT_PIVOTS
-    return influence.betweenness(graph, pivots, strategy_seed(scenario, "betweenness"))
 
 
 def _cascade_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray:

@@ -1,25 +1,19 @@
-"""The scenario file: its schema, defaults, loading and validation.
+"""The scenario file's schema: every table, key, type, range and default.
 
-A scenario is a TOML file (see the README's reference, generated from this module by
-``wom keys``). This module is the one place where keys, types, ranges and defaults are
-defined: the CLI, the Mesa model, the sweep engine and the app's controls all read them from
-here. Validation is done by pydantic; every problem becomes a :class:`~simulation.errors.Problem`
-naming the file, the dotted key and (where it can be found) the line.
+This module is the one place where the keys of a scenario file are defined: the CLI, the Mesa
+model, the sweep engine and the app's controls all read them from here (and the README's
+reference is generated from it by :mod:`simulation.scenario.reference`). Every table is a strict
+pydantic model; reading files and turning pydantic's errors into problems that name the file,
+key and line is :mod:`simulation.scenario.loading`'s job.
 """
 
 from __future__ import annotations
 
-import copy
-import difflib
-import re
-import tomllib
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -30,9 +24,16 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from simulation.errors import Problem, ScenarioError
+from simulation.errors import Problem
+from simulation.inputs import memory_problem, work_problem
+from simulation.network_kinds import KINDS, NetworkTable
+from simulation.strategies import CASCADE_MODELS, STRATEGIES
+from simulation.validation import Table as _Table
+from simulation.validation import did_you_mean as _did_you_mean
+from simulation.validation import dotted, literal_of, union_of
 
 __all__ = [
+    "MAX_AD_IMPRESSIONS",
     "NETWORK_KINDS",
     "SEED_STRATEGIES",
     "Ad",
@@ -42,169 +43,29 @@ __all__ = [
     "Diffusion",
     "Market",
     "Money",
+    "Network",
     "Post",
     "Scenario",
     "Seeding",
     "Segment",
     "ThresholdDistribution",
     "Ties",
-    "load_scenario",
-    "parse_scenario",
+    "campaign_problems",
+    "scenario_warnings",
+    "seeding_tables",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class _Table(BaseModel):
-    """A TOML table: strict types (no "3" for 3), unknown keys rejected."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
 # --------------------------------------------------------------------------- network
 
 
-class _NetworkBase(_Table):
-    seed: int | None = Field(
-        None, ge=0, description="Seed of the generated graph; defaults to the scenario's `seed`."
-    )
+# The network kinds' tables and builders live together in simulation.network_kinds; the
+# schema's union of them and its list of kind names are derived from its registry.
+Network = Annotated[union_of(kind.schema for kind in KINDS.values()), Field(discriminator="kind")]
 
-
-class ErdosRenyi(_NetworkBase):
-    """G(n, p) random graph with p = mean_degree / (n - 1)."""
-
-    kind: Literal["erdos_renyi"]
-    n: int = Field(ge=1, le=50_000_000, description="Number of people.")
-    mean_degree: float = Field(ge=0.0, description="Expected number of contacts per person.")
-
-    @model_validator(mode="after")
-    def _degree_below_n(self) -> ErdosRenyi:
-        if self.n > 1 and self.mean_degree > self.n - 1:
-            raise ValueError(f"mean_degree {self.mean_degree} exceeds n - 1 = {self.n - 1}")
-        return self
-
-
-class BarabasiAlbert(_NetworkBase):
-    """Preferential attachment (Barabasi & Albert 1999): each newcomer links to m people."""
-
-    kind: Literal["barabasi_albert"]
-    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
-    m: int = Field(ge=1, description="Ties each newcomer makes.")
-
-    @model_validator(mode="after")
-    def _m_below_n(self) -> BarabasiAlbert:
-        if self.m >= self.n:
-            raise ValueError(f"m = {self.m} must be smaller than n = {self.n}")
-        return self
-
-
-class WattsStrogatz(_NetworkBase):
-    """Small world (Watts & Strogatz 1998): a ring lattice with rewired ties."""
-
-    kind: Literal["watts_strogatz"]
-    n: int = Field(ge=3, le=50_000_000, description="Number of people.")
-    k: int = Field(ge=2, description="Each person is tied to the k nearest in the ring (even).")
-    rewire: float = Field(ge=0.0, le=1.0, description="Probability a tie is rewired at random.")
-
-    @model_validator(mode="after")
-    def _k_below_n(self) -> WattsStrogatz:
-        if self.k >= self.n:
-            raise ValueError(f"k = {self.k} must be smaller than n = {self.n}")
-        return self
-
-
-class PowerlawCluster(_NetworkBase):
-    """Holme & Kim (2002): preferential attachment with triangle closure."""
-
-    kind: Literal["powerlaw_cluster"]
-    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
-    m: int = Field(ge=1, description="Ties each newcomer makes.")
-    triangle_p: float = Field(ge=0.0, le=1.0, description="Probability of closing a triangle.")
-
-    @model_validator(mode="after")
-    def _m_below_n(self) -> PowerlawCluster:
-        if self.m >= self.n:
-            raise ValueError(f"m = {self.m} must be smaller than n = {self.n}")
-        return self
-
-
-class StochasticBlock(_NetworkBase):
-    """Segments as blocks: a share ``homophily`` of each person's ties stay in their segment."""
-
-    kind: Literal["stochastic_block"]
-    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
-    mean_degree: float = Field(ge=0.0, description="Expected number of contacts per person.")
-    homophily: float = Field(
-        0.8, ge=0.0, le=1.0, description="Expected share of a person's ties within their segment."
-    )
-
-
-class Complete(_NetworkBase):
-    """Everyone knows everyone."""
-
-    kind: Literal["complete"]
-    n: int = Field(ge=1, le=20_000, description="Number of people.")
-
-
-class PathGraph(_NetworkBase):
-    """People 0..n-1 in a line."""
-
-    kind: Literal["path"]
-    n: int = Field(ge=1, le=50_000_000, description="Number of people.")
-
-
-class Star(_NetworkBase):
-    """Node 0 is the hub, tied to everyone else."""
-
-    kind: Literal["star"]
-    n: int = Field(ge=1, le=50_000_000, description="Number of people, hub included.")
-
-
-class Classic(_NetworkBase):
-    """A small classic social network from networkx."""
-
-    kind: Literal["karate", "les_miserables", "florentine_families", "davis_southern_women"]
-
-
-class EdgeList(_NetworkBase):
-    """A network read from a file: one tie per line, ``u v [weight]``."""
-
-    kind: Literal["edge_list"]
-    path: str = Field(min_length=1, description="Edge-list file, relative to the scenario file.")
-    directed: bool = Field(
-        False, description="If true, a line `u v` means v follows u (u's shares reach v)."
-    )
-
-
-Network = Annotated[
-    ErdosRenyi
-    | BarabasiAlbert
-    | WattsStrogatz
-    | PowerlawCluster
-    | StochasticBlock
-    | Complete
-    | PathGraph
-    | Star
-    | Classic
-    | EdgeList,
-    Field(discriminator="kind"),
-]
-
-NETWORK_KINDS: dict[str, type[_NetworkBase]] = {}
-for _cls in (
-    ErdosRenyi,
-    BarabasiAlbert,
-    WattsStrogatz,
-    PowerlawCluster,
-    StochasticBlock,
-    Complete,
-    PathGraph,
-    Star,
-    Classic,
-    EdgeList,
-):
-    for _kind in _cls.model_fields["kind"].annotation.__args__:
-        NETWORK_KINDS[_kind] = _cls
+NETWORK_KINDS: dict[str, type[NetworkTable]] = {name: kind.schema for name, kind in KINDS.items()}
 
 # --------------------------------------------------------------------------- the rest
 
@@ -272,33 +133,15 @@ class Diffusion(_Table):
         return self
 
 
-SEED_STRATEGIES = (
-    "nodes",
-    "random",
-    "degree",
-    "pagerank",
-    "kcore",
-    "betweenness",
-    "degree_discount",
-    "celf",
-    "imm",
-)
+# The names of the seeding strategies, from their registry (their functions load lazily).
+SEED_STRATEGIES = tuple(STRATEGIES)
+StrategyName = literal_of(STRATEGIES)
 
 
 class Seeding(_Table):
     """Who posts the content first (the seeds, e.g. influencers the brand pays)."""
 
-    strategy: Literal[
-        "nodes",
-        "random",
-        "degree",
-        "pagerank",
-        "kcore",
-        "betweenness",
-        "degree_discount",
-        "celf",
-        "imm",
-    ] = Field(
+    strategy: StrategyName = Field(
         "random",
         description="How seeds are chosen: `nodes` (listed), `random`, the most central "
         "(`degree`, `pagerank`, `kcore`, `betweenness`), or influence maximisation "
@@ -342,7 +185,8 @@ class Seeding(_Table):
         "(e.g. 10000 for micro-influencers).",
     )
     nodes: list[str | int] = Field(
-        default_factory=list, description="`nodes` strategy: the seeds' labels."
+        default_factory=list,
+        description="`nodes` strategy: the seeds' labels.",
     )
     segment: str | None = Field(None, description="Choose seeds only within this segment.")
     propagation: Probability | None = Field(
@@ -399,6 +243,15 @@ class Seeding(_Table):
         if most is not None and least is not None and least > most:
             raise ValueError(f"max_followers = {most} is below min_followers = {least}")
         return most
+
+    @field_validator("nodes")
+    @classmethod
+    def _nodes_distinct(cls, nodes: list[str | int]) -> list[str | int]:
+        labels = [str(label) for label in nodes]
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise ValueError(f"seed labels listed more than once: {', '.join(repeated)}")
+        return nodes
 
     def fee(self, followers: Any) -> Any:
         """The fee of a seed with this many followers (a number or an array of them)."""
@@ -632,6 +485,18 @@ class Money(_Table):
     )
 
 
+def seeding_tables(scenario: Scenario) -> list[tuple[tuple[Any, ...], Seeding]]:
+    """Every ``[seeding]``-like table (the brand's, posts', competitors', crisis'), by key path."""
+    found: list[tuple[tuple[Any, ...], Seeding | None]] = [(("seeding",), scenario.seeding)]
+    found += [(("posts", i, "seeding"), p.seeding) for i, p in enumerate(scenario.posts)]
+    found += [
+        (("competitors", i, "seeding"), c.seeding) for i, c in enumerate(scenario.competitors)
+    ]
+    if scenario.crisis is not None:
+        found.append((("crisis", "seeding"), scenario.crisis.seeding))
+    return [(loc, seeding) for loc, seeding in found if seeding is not None]
+
+
 def campaign_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
     """Cross-references between campaign tables that do not hold, as (key path, message, value).
 
@@ -669,16 +534,27 @@ def campaign_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, An
                 None,
             )
         )
-    seedings = [(("seeding",), scenario.seeding)]
-    seedings += [(("posts", i, "seeding"), p.seeding) for i, p in enumerate(scenario.posts)]
-    seedings += [
-        (("competitors", i, "seeding"), c.seeding) for i, c in enumerate(scenario.competitors)
-    ]
-    if scenario.crisis is not None:
-        seedings.append((("crisis", "seeding"), scenario.crisis.seeding))
+    seedings = seeding_tables(scenario)
     for loc, seeding in seedings[1:]:  # [seeding] itself is checked with the segments
         if seeding is not None and seeding.segment is not None and seeding.segment not in segments:
             unknown((*loc, "segment"), "segment", seeding.segment, segments)
+    rule = scenario.diffusion.rule
+    for loc, seeding in seedings:
+        if (
+            seeding is not None
+            and seeding.strategy in CASCADE_MODELS
+            and rule != "cascade"
+            and seeding.propagation is None
+        ):
+            problems.append(
+                (
+                    (*loc, "strategy"),
+                    f"{seeding.strategy} models the independent cascade; with rule = '{rule}' "
+                    "set seeding.propagation to the tie probability it should assume, or use "
+                    "celf, which simulates any rule",
+                    seeding.strategy,
+                )
+            )
     calendar = scenario.calendar()
     for i, ad in enumerate(scenario.ads):
         brand = ad.brand or scenario.brand
@@ -778,18 +654,18 @@ class Scenario(_Table):
 
     @model_validator(mode="after")
     def _campaign_consistent(self) -> Scenario:
-        problems = campaign_problems(self)
-        if problems:
-            raise ValidationError.from_exception_data(
-                "Scenario",
-                [
-                    InitErrorDetails(
-                        type=PydanticCustomError("value_error", message), loc=loc, input=value
-                    )
-                    for loc, message, value in problems
-                ],
-            )
+        _refuse(campaign_problems(self))
         return self
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> Scenario:
+        _refuse(limit_problems(self))
+        return self
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """What is allowed but probably not meant (see :func:`scenario_warnings`)."""
+        return scenario_warnings(self)
 
     @property
     def brand_names(self) -> list[str]:
@@ -819,312 +695,129 @@ class Scenario(_Table):
         """The scenario as plain TOML-ready data (no ``None`` values), rerunnable as is."""
         return self.model_dump(mode="json", exclude_none=True)
 
-    def with_overrides(self, overrides: dict[str, Any], *, source: str | None = None) -> Scenario:
+    def with_overrides(
+        self, overrides: dict[str, Any], *, source: str | None = None, idle_keys: bool = False
+    ) -> Scenario:
         """Return a validated copy with dotted keys replaced (``{"content.appeal": 0.5}``).
+
+        Args:
+            overrides: Dotted key -> value.
+            source: Where the overrides come from, for messages (default: the scenario's file).
+            idle_keys: Refuse an override that does nothing under the resulting strategy or
+                rule (``wom run --set``); sweeps vary such keys together, so default ``False``.
 
         Raises:
             ScenarioError: naming the dotted key if the result is not a valid scenario.
         """
+        from simulation.scenario.loading import parse_scenario, set_dotted
+
         data = self.to_toml_dict()
-        for dotted, value in overrides.items():
-            set_dotted(data, dotted, value)
-        return parse_scenario(data, source=source or self.source, base_dir=self.base_dir)
+        for key, value in overrides.items():
+            set_dotted(data, key, value)
+
+        return parse_scenario(
+            data,
+            source=source or self.source,
+            base_dir=self.base_dir,
+            idle_keys=list(overrides) if idle_keys else False,
+        )
 
 
-# --------------------------------------------------------------------------- loading
+def _refuse(problems: list[tuple[tuple[Any, ...], str, Any]]) -> None:
+    """Raise the problems as pydantic errors at their own keys (for the translator)."""
+    if problems:
+        raise ValidationError.from_exception_data(
+            "Scenario",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("value_error", message), loc=loc, input=value
+                )
+                for loc, message, value in problems
+            ],
+        )
 
 
-def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set ``data["a"]["b"] = value`` for ``dotted = "a.b"``, making tables on the way."""
-    *tables, last = dotted.split(".")
-    node = data
-    for part in tables:
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        if not isinstance(child, dict):
-            raise ScenarioError.single(f"'{part}' is not a table", key=dotted)
-        node = child
-    node[last] = copy.deepcopy(value)
+# Memory while a generated graph is built and held: per tie (both directions' arcs, weights,
+# the generator's arrays) and per person (segments, degrees, labels' index).
+GRAPH_BYTES_PER_TIE = 50
+GRAPH_BYTES_PER_PERSON = 50
+# Per replicate, in 8-byte values: the kernel's tally per brand, post and crisis row, segment
+# counts, and every metric's value (about 40 per brand or post).
+_VALUES_PER_ROW = 16
+_VALUES_PER_METRIC_ROW = 40
 
 
-def read_toml(path: str | Path, what: str = "scenario") -> tuple[dict[str, Any], str]:
-    """Read a TOML file a user gave (a scenario or an experiment): its data and its text.
+def replicate_bytes(scenario: Scenario) -> int:
+    """Estimated memory of one replicate's results (tallies and metric values)."""
+    rows = len(scenario.brand_names) + len(scenario.calendar()) + 2
+    segments = len(scenario.segment_names)
+    values = _VALUES_PER_ROW * rows + 8 * segments + 8 + _VALUES_PER_METRIC_ROW * (rows - 1)
+    return 8 * values
 
-    Raises:
-        ScenarioError: the file is missing, unreadable, binary, not UTF-8 or not TOML (with the
-            line of a syntax error).
+
+def limit_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
+    """The scenario's estimated memory and work against the limits of :mod:`simulation.inputs`.
+
+    A generated graph's memory comes from its expected ties (an edge list is bounded by its
+    file's size when read); the work of a run is at most runs x steps x people person-steps;
+    its results hold :func:`replicate_bytes` per replicate.
     """
-    path = Path(path)
-    source = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError.single(f"{what} file not found", source=source) from None
-    except OSError as exc:
-        raise ScenarioError.single(f"cannot read file: {exc.strerror}", source=source) from None
-    if b"\0" in raw:
-        raise ScenarioError.single(f"this is a binary file, not a TOML {what}", source=source)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError.single(f"not UTF-8 text (byte {exc.start})", source=source) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        line = int(match.group(1)) if match else None
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ScenarioError.single(
-            f"TOML syntax error: {message}", line=line, source=source
-        ) from None
-    return data, text
+    problems = []
+    network = scenario.network
+    people = network.people()
+    ties, keys = network.expected_ties()
+    graph = ties * GRAPH_BYTES_PER_TIE + (people or 0) * GRAPH_BYTES_PER_PERSON
+    message = memory_problem(graph, f"the network ({ties:,.0f} ties: {keys})")
+    if message:
+        problems.append((("network",), message, None))
+    results = scenario.runs * replicate_bytes(scenario)
+    message = memory_problem(results, f"the results of {scenario.runs:,} runs")
+    if message:
+        problems.append((("runs",), message, scenario.runs))
+    if people is not None:
+        message = work_problem(
+            float(scenario.runs) * scenario.steps * people,
+            f"runs x steps x people = {scenario.runs:,} x {scenario.steps:,} x {people:,}",
+        )
+        if message:
+            problems.append((("runs",), message, scenario.runs))
+    return problems
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file.
+def scenario_warnings(scenario: Scenario) -> list[Problem]:
+    """What is allowed but probably not meant (late content, no listed seeds).
 
-    Raises:
-        ScenarioError: the file is missing, unreadable, not TOML, or not a valid scenario;
-            every problem names the file, key and (where found) line.
+    Content that starts after the last step, and ``strategy = "nodes"`` with no nodes.
+
+    Warnings, not errors: a sweep that varies ``steps`` may cut off a late post, whose counts
+    are then simply zero (and whose seeds are not paid); an empty ``nodes`` list is part of the
+    public contract (no seeds, e.g. a ``bass`` market that starts by innovation alone).
     """
-    data, text = read_toml(path, "scenario")
-    return parse_scenario(data, source=str(path), base_dir=str(Path(path).parent), text=text)
-
-
-def parse_scenario(
-    data: dict[str, Any],
-    *,
-    source: str = "<scenario>",
-    base_dir: str = ".",
-    text: str | None = None,
-) -> Scenario:
-    """Validate already-parsed scenario data.
-
-    Args:
-        data: The scenario as a dict (as TOML parses it).
-        source: Name of where it came from, for messages.
-        base_dir: Directory that relative paths in the scenario are resolved from.
-        text: The TOML text, used to find the line of a bad key.
-
-    Raises:
-        ScenarioError: listing every problem found.
-    """
-    if not isinstance(data, dict):
-        raise ScenarioError.single("a scenario must be a table of keys", source=source)
-    payload = {k: v for k, v in data.items() if k not in ("base_dir", "source")}
-    try:
-        return Scenario.model_validate({**payload, "base_dir": base_dir, "source": source})
-    except ValidationError as exc:
-        problems = [_problem(err, payload, source, text) for err in exc.errors()]
-        # One problem per (key, message): unions report the same mistake once per branch.
-        unique = list(dict.fromkeys(problems))
-        raise ScenarioError(unique) from None
-
-
-def _did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _model_at(loc: tuple[Any, ...], data: dict[str, Any]) -> type[BaseModel] | None:
-    """The model class that validates the table at ``loc`` (for did-you-mean on unknown keys)."""
-    model: type[BaseModel] | None = Scenario
-    node: Any = data
-    for part in loc:
-        if model is None:
-            return None
-        if isinstance(part, int):
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-            continue
-        if part in NETWORK_KINDS and model is Scenario:
-            continue
-        field = model.model_fields.get(part)
-        node = node.get(part) if isinstance(node, dict) else None
-        if field is None:
-            return None
-        if part == "network":
-            kind = node.get("kind") if isinstance(node, dict) else None
-            model = NETWORK_KINDS.get(kind) if isinstance(kind, str) else None
-        else:
-            model = {
-                "content": Content,
-                "diffusion": Diffusion,
-                "seeding": Seeding,
-                "segments": Segment,
-                "threshold": ThresholdDistribution,
-                "posts": Post,
-                "competitors": Competitor,
-                "market": Market,
-                "ads": Ad,
-                "ties": Ties,
-                "crisis": Crisis,
-                "money": Money,
-            }.get(part)
-    return model
-
-
-def _problem(err: dict[str, Any], data: dict[str, Any], source: str, text: str | None) -> Problem:
-    loc = tuple(err["loc"])
-    # Drop pydantic's union-branch tags ('barabasi_albert', 'float', ...) from the key path.
-    keys = [
-        p
-        for p in loc
-        if not (isinstance(p, str) and (p in NETWORK_KINDS or p in _TYPE_TAGS or "[" in p))
+    steps = scenario.steps
+    starts = [(f"posts[{i}].start", "post", p.start) for i, p in enumerate(scenario.posts)]
+    starts += [
+        (f"competitors[{i}].start", "competitor's content", c.start)
+        for i, c in enumerate(scenario.competitors)
     ]
-    dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in keys).replace(
-        ".[", "["
-    )
-    kind = err["type"]
-    value = err.get("input")
-    if kind == "extra_forbidden":
-        parent = _model_at(tuple(keys[:-1]), data)
-        fields = [
-            f for f in (parent.model_fields if parent else {}) if f not in ("base_dir", "source")
-        ]
-        hint = _did_you_mean(str(keys[-1]), fields)
-        if not hint and fields:
-            hint = f" (known keys: {', '.join(fields)})"
-        message = f"unknown key{hint}"
-    elif kind == "missing":
-        message = "required key is missing"
-    elif kind == "union_tag_invalid":
-        hint = _did_you_mean(
-            str(value.get("kind")) if isinstance(value, dict) else "", list(NETWORK_KINDS)
+    starts += [(f"ads[{i}].start", "ad", ad.start) for i, ad in enumerate(scenario.ads)]
+    if scenario.crisis is not None:
+        starts.append(("crisis.start", "crisis", scenario.crisis.start))
+    found = [
+        Problem(
+            f"start = {start} is after the last step (steps = {steps}): the {what} never goes out",
+            key=key,
+            source=scenario.source,
         )
-        message = (
-            f"unknown network kind {value.get('kind')!r}{hint}; known: {', '.join(NETWORK_KINDS)}"
+        for key, what, start in starts
+        if start > steps
+    ]
+    found += [
+        Problem(
+            "strategy 'nodes' with no nodes listed: there are no seeds",
+            key=dotted([*loc, "nodes"]),
+            source=scenario.source,
         )
-        dotted = f"{dotted}.kind" if dotted else "kind"
-    elif kind == "union_tag_not_found":
-        message = "required key is missing (one of: " + ", ".join(NETWORK_KINDS) + ")"
-        dotted = f"{dotted}.kind"
-    elif kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        options = re.findall(r"'([^']*)'", expected)
-        hint = _did_you_mean(str(value), options)
-        message = f"{value!r} is not one of {expected}{hint}"
-    elif kind == "value_error":
-        message = str(err["msg"]).removeprefix("Value error, ")
-    else:
-        message = (
-            f"{err['msg']}, got {value!r}"
-            if value is not None and not isinstance(value, dict)
-            else err["msg"]
-        )
-    return Problem(message, key=dotted or None, line=_line_of(text, keys), source=source)
-
-
-_TYPE_TAGS = {"fixed", "distribution", "str", "int"}
-
-
-def _line_of(text: str | None, keys: list[Any]) -> int | None:
-    """Best-effort line of a dotted key in TOML text (the key's line, else its table's)."""
-    if not text or not keys:
-        return None
-    names = [k for k in keys if isinstance(k, str)]
-    if not names:
-        return None
-    table, key = ".".join(names[:-1]), names[-1]
-    current = ""
-    table_line = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
-        if header:
-            current = header.group(1).strip().strip('"')
-            if current == ".".join(names):
-                table_line = table_line or number
-            continue
-        match = re.match(r'^"?([A-Za-z0-9_\-]+)"?\s*=', stripped)
-        if match and match.group(1) == key and current == table:
-            return number
-    return table_line
-
-
-# --------------------------------------------------------------------------- reference
-
-
-def _type_name(field_info) -> str:
-    text = str(field_info.annotation)
-    text = re.sub(r"typing\.|<class '([^']+)'>", r"\1", text)
-    text = re.sub(r"Annotated\[(\w+), [^\]]*\]", r"\1", text)
-    text = re.sub(r"simulation\.scenario\.", "", text)
-    text = text.replace("NoneType", "none")
-    if "Literal" in text:
-        return "string"
-    if re.search(r"\b[A-Z]\w+\b", text.replace("None", "")):
-        return "table" if not text.startswith("list") else "array of tables"
-    return text.replace(" | ", " or ")
-
-
-def _default(field_info) -> str:
-    if field_info.is_required():
-        return "required"
-    if field_info.default_factory is not None:
-        value = field_info.default_factory()
-        return "[]" if isinstance(value, list) else "(table)"
-    if field_info.default is None:
-        return "none"
-    return repr(field_info.default).replace("'", '"')
-
-
-def _range(field_info) -> str:
-    parts = []
-    for meta in field_info.metadata:
-        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-            if getattr(meta, attr, None) is not None:
-                parts.append(f"{sign} {getattr(meta, attr)}")
-    literal = re.findall(r"'([^']+)'", str(field_info.annotation))
-    if "Literal" in str(field_info.annotation) and literal:
-        parts.append(" / ".join(f"`{x}`" for x in literal))
-    return ", ".join(parts)
-
-
-def field_rows(model: type[BaseModel]) -> list[tuple[str, str, str, str, str]]:
-    """(key, type, default, allowed, meaning) of each key of a table, from the schema."""
-    rows = []
-    for name, info in model.model_fields.items():
-        if info.exclude or name == "kind":
-            continue
-        rows.append((name, _type_name(info), _default(info), _range(info), info.description or ""))
-    return rows
-
-
-def reference_markdown() -> str:
-    """The scenario file's reference (every key, type, default, range, meaning) as Markdown."""
-    out = ["<!-- generated by `wom keys`; do not edit by hand -->"]
-
-    def table(title: str, model: type[BaseModel], note: str = "") -> None:
-        out.append(f"\n**{title}**{(' ' + note) if note else ''}\n")
-        out.append("| key | type | default | allowed | meaning |")
-        out.append("| --- | --- | --- | --- | --- |")
-        for key, kind, default, allowed, meaning in field_rows(model):
-            out.append(f"| `{key}` | {kind} | {default} | {allowed} | {meaning} |")
-
-    table("Top level", Scenario)
-    seen: set[type] = set()
-    for cls in NETWORK_KINDS.values():
-        if cls in seen:
-            continue
-        seen.add(cls)
-        kinds = [k for k, c in NETWORK_KINDS.items() if c is cls]
-        names = " / ".join(f"`{k}`" for k in kinds)
-        table(f"[network] kind = {names}", cls, f"— {(cls.__doc__ or '').strip()}")
-    table("[content]", Content, f"— {Content.__doc__}")
-    table("[diffusion]", Diffusion, f"— {Diffusion.__doc__}")
-    table(
-        "[diffusion.threshold] as a table",
-        ThresholdDistribution,
-        f"— {ThresholdDistribution.__doc__}",
-    )
-    table("[seeding]", Seeding, f"— {Seeding.__doc__}")
-    table("[[segments]]", Segment, f"— {Segment.__doc__}")
-    table("[[posts]]", Post, f"— {Post.__doc__}")
-    table("[[competitors]]", Competitor, f"— {Competitor.__doc__}")
-    table("[market]", Market, f"— {Market.__doc__}")
-    table("[[ads]]", Ad, f"— {Ad.__doc__}")
-    table("[ties]", Ties, f"— {Ties.__doc__}")
-    table("[crisis]", Crisis, f"— {(Crisis.__doc__ or '').split(chr(10))[0]}")
-    table("[money]", Money, f"— {Money.__doc__}")
-    return "\n".join(out)
+        for loc, seeding in seeding_tables(scenario)
+        if seeding.strategy == "nodes" and not seeding.nodes
+    ]
+    return found
