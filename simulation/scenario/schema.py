@@ -26,6 +26,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from simulation.errors import Problem
 from simulation.inputs import memory_problem, work_problem
+from simulation.kernel.layout import RULES
 from simulation.network_kinds import KINDS, NetworkTable
 from simulation.strategies import CASCADE_MODELS, STRATEGIES
 from simulation.validation import Table as _Table
@@ -107,7 +108,7 @@ class ThresholdDistribution(_Table):
 class Diffusion(_Table):
     """How content spreads from person to person."""
 
-    rule: Literal["cascade", "threshold", "bass"] = Field(
+    rule: RuleName = Field(
         "cascade", description="`cascade` (independent cascade), `threshold` or `bass`."
     )
     threshold: Annotated[
@@ -136,6 +137,7 @@ class Diffusion(_Table):
 # The names of the seeding strategies, from their registry (their functions load lazily).
 SEED_STRATEGIES = tuple(STRATEGIES)
 StrategyName = literal_of(STRATEGIES)
+RuleName = literal_of(RULES)
 
 
 class Seeding(_Table):
