@@ -10,7 +10,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,16 +40,10 @@ def main() -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a file so a reader never sees it half written (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a text file whole or not at all (see :func:`simulation.outputs.write_file`)."""
+    from simulation.outputs import write_file
+
+    write_file(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def progress_bar(
@@ -106,7 +99,8 @@ def _parse_metrics(text: str | None) -> list[str] | None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the results: .json (the JSON document) or .csv (one row per replicate).",
+    help="Also write the results: .json (the JSON document), or .csv or .parquet (one row per "
+    "replicate). Checked before the run; written whole or not at all.",
 )
 @click.option(
     "--set",
@@ -134,6 +128,7 @@ def run(
         scenario = scenario.with_overrides(parse_settings(settings), source="--set")
     if steps is not None:
         scenario = scenario.with_overrides({"steps": steps}, source="--steps")
+    out_format = _check_run_out(out, scenario, scenario_file)
     names = _parse_metrics(metrics)
     total = runs or scenario.runs
     update, close = progress_bar(total, scenario.name)
@@ -145,24 +140,47 @@ def run(
         click.echo(f"warning: {warning}", err=True)
     document = result.to_json()
     if out is not None:
-        if out.suffix.lower() == ".csv":
-            write_atomic(out, _csv(result))
-        else:
-            write_atomic(out, json.dumps(document, indent=1) + "\n")
+        _write_run_out(out, out_format, result, document)
     if as_json:
         click.echo(json.dumps(document))
     else:
         _print_table(document)
 
 
-def _csv(result) -> str:
+def _check_run_out(out: Path | None, scenario: Any, scenario_file: Path) -> str | None:
+    """``wom run --out``, checked before the run: its format, or ``None`` without one."""
+    if out is None:
+        return None
+    from simulation.outputs import check_output_file, input_files
+
+    return check_output_file(out, inputs=input_files(scenario, scenario_file))
+
+
+def _write_run_out(out: Path, out_format: str | None, result: Any, document: dict) -> None:
+    """Write ``wom run --out`` whole or not at all, in the format its suffix names."""
+    from simulation.outputs import write_file
+
+    if out_format == ".json":
+        text = json.dumps(document, indent=1) + "\n"
+        write_file(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        return
+    frame = _replicate_frame(result)
+    if out_format == ".parquet":
+        write_file(out, lambda tmp: frame.to_parquet(tmp, index=False))
+    else:
+        text = frame.to_csv(index=False)
+        write_file(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _replicate_frame(result: Any) -> Any:
+    """One row per replicate: ``run``, ``seed`` and a column per metric."""
     import pandas as pd
 
     frame = pd.DataFrame({"run": range(result.first_run, result.first_run + result.runs)})
     frame["seed"] = result.seed
     for name in result.metrics:
         frame[name] = result.values[name]
-    return frame.to_csv(index=False)
+    return frame
 
 
 def _fmt(x: float | None) -> str:
@@ -267,8 +285,13 @@ def sweep(
     if workers is not None and scheduler is not None:
         raise click.UsageError("--workers and --scheduler cannot be used together")
     from experiments.design import load_experiment
-    from experiments.sweep import run_sweep
+    from experiments.sweep import cap_workers, check_scheduler_address, run_sweep
 
+    if scheduler is not None:
+        scheduler = check_scheduler_address(scheduler)
+    workers, capped = cap_workers(workers)
+    if capped:
+        click.echo(f"warning: {capped}", err=True)
     design = load_experiment(experiment_file, metrics=_parse_metrics(metrics))
     result = run_sweep(design, out, workers=workers, scheduler=scheduler, resume=resume)
     for warning in result.warnings:
@@ -316,6 +339,8 @@ def report(
         log_y=log_y,
         average=list(average) or None,
     )
+    for warning in made.warnings:
+        click.echo(f"warning: {warning}", err=True)
     print_report(made)
     for note in made.notes:
         click.echo(f"note: {note}", err=True)
