@@ -95,9 +95,15 @@ def load_results(
         *manifest.get("metrics", []),
     ]
     types = manifest.get("schema")
+    runs, task_runs = int(manifest.get("runs", 0)), int(manifest.get("task_runs", 0) or 1)
+    planned = {
+        Task(p, first, min(task_runs, runs - first)).part
+        for p in range(len(manifest.get("points", [])))
+        for first in range(0, runs, task_runs)
+    }
     tables = []
     for path in paths:
-        task = _task_of(path.name, Task)
+        task = _task_of(path.name, Task) if path.name in planned else None
         reason = check_part(path, task, columns, types)
         if reason is None:
             table = pq.read_table(path)
