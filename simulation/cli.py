@@ -358,15 +358,44 @@ def report(
     help="Folder whose sweeps the app may open (default: the current folder).",
 )
 @click.option("--open/--no-open", "open_browser", default=True, help="Open a browser tab.")
-def app(port: int, host: str, results: Path | None, open_browser: bool) -> None:
+@click.option(
+    "--auth-token",
+    envvar="WOM_APP_TOKEN",
+    metavar="TOKEN",
+    help="Every request needs this token (open the printed address once; it is then kept in "
+    "a cookie). Also read from WOM_APP_TOKEN.",
+)
+@click.option(
+    "--allow-host",
+    multiple=True,
+    metavar="NAME[:PORT]",
+    help="Another address the app is reached at (e.g. a reverse proxy's name); repeatable.",
+)
+def app(
+    port: int,
+    host: str,
+    results: Path | None,
+    open_browser: bool,
+    auth_token: str | None,
+    allow_host: tuple[str, ...],
+) -> None:
     """Start the browser app (Solara) at http://HOST:PORT; everything is served locally."""
     import subprocess
 
-    from simulation.ui.server import app_command, app_environment
+    from simulation.ui.server import app_command, app_environment, exposure_warning
 
-    env = app_environment(results)
+    if auth_token is not None and (len(auth_token) < 8 or not auth_token.isprintable()):
+        raise click.BadParameter("use at least 8 printable characters", param_hint="--auth-token")
+    warning = exposure_warning(host, auth_token)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    env = app_environment(results, token=auth_token or "")
     command = app_command(host=host, port=port, open_browser=open_browser)
-    click.echo(f"Word-of-mouth app on http://{host}:{port}  (Ctrl+C to stop)", err=True)
+    for name in allow_host:
+        command += ["--allow-host", name]
+    shown = f"[{host}]" if ":" in host else host
+    address = f"http://{shown}:{port}/" + (f"?token={auth_token}" if auth_token else "")
+    click.echo(f"Word-of-mouth app on {address}  (Ctrl+C to stop)", err=True)
     try:
         sys.exit(subprocess.call(command, env=env))
     except KeyboardInterrupt:
