@@ -363,6 +363,8 @@ def make_report(
     from simulation.outputs import check_output_folder
 
     directory = Path(directory)
+    if not directory.is_dir():
+        raise ScenarioError.single("results folder not found", source=str(directory))
     out = Path(out) if out is not None else directory / "_report"
     check_output_folder(out, inside=directory)
     warnings: list[str] = []

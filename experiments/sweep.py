@@ -539,7 +539,12 @@ def _check_folder(out: Path, design: Design, resume: bool) -> dict[str, Any] | N
     source = str(out)
     if out.exists() and not out.is_dir():
         raise ScenarioError.single("--out must be a folder; this is a file", source=source)
-    entries = [p for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else []
+    try:
+        entries = [p for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else []
+    except OSError as exc:
+        raise ScenarioError.single(
+            f"cannot read the folder: {os_error_message(exc)}", source=source
+        ) from None
     if not entries:
         return None
     manifest = read_manifest(out)

@@ -50,7 +50,7 @@ def os_error_message(exc: OSError) -> str:
         errno.EROFS: "the file system is read-only",
         errno.EACCES: "permission denied",
         errno.EPERM: "operation not permitted",
-        errno.ENOENT: "the folder does not exist",
+        errno.ENOENT: "no such file or folder there",
         errno.ENOTDIR: "a part of the path is not a folder",
         errno.EISDIR: "it is a folder",
         errno.ENAMETOOLONG: "the name is too long",
