@@ -139,12 +139,13 @@ def run(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     document = result.to_json()
-    if out is not None:
-        _write_run_out(out, out_format, result, document)
+    # Shown first, so a file that cannot be written (a full disk) does not lose the results.
     if as_json:
         click.echo(json.dumps(document))
     else:
         _print_table(document)
+    if out is not None:
+        _write_run_out(out, out_format, result, document)
 
 
 def _check_run_out(out: Path | None, scenario: Any, scenario_file: Path) -> str | None:

@@ -239,6 +239,7 @@ def test_run_out_on_a_full_disk_keeps_the_earlier_file(folder: Path, monkeypatch
     assert result.exit_code == 2
     assert "no space left on the device" in result.output
     assert "earlier file is unchanged" in result.output
+    assert "4 runs, seed 2" in result.output  # the results were shown before the write failed
     assert out.read_bytes() == earlier
     assert not list(folder.glob(".*.tmp"))
 
