@@ -20,6 +20,7 @@ which starts Solara's Starlette app under uvicorn (as ``solara run`` does) with 
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import hmac
 import ipaddress
@@ -439,8 +440,15 @@ def main(argv: list[str] | None = None) -> None:
     settings.main.mode = "production"
     settings.telemetry.mixpanel_enable = False
     app = build_app(args.host, args.port, token, extra)
+    logging_config = copy.deepcopy(LOGGING_CONFIG)
+    # Refused requests and the tracebacks of errors in the page go to the server's log.
+    logging_config["loggers"]["wom"] = {
+        "handlers": ["default"],
+        "level": "WARNING",
+        "propagate": False,
+    }
     config = uvicorn.Config(
-        app=app, host=args.host, port=args.port, log_config=LOGGING_CONFIG, workers=1
+        app=app, host=args.host, port=args.port, log_config=logging_config, workers=1
     )
     server = uvicorn.Server(config)
     url_host = f"[{args.host}]" if ":" in args.host else args.host

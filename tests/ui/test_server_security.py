@@ -322,3 +322,27 @@ def test_an_error_in_the_page_shows_a_message_and_logs_the_traceback(caplog, mon
     rc.find(v.Btn, children=["Continue"]).widget.click()
     assert rc.find(v.Btn, children=["Go"]).widgets
     rc.close()
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+def test_allowed_hosts_are_the_served_address_and_loopback_only():
+    from simulation.ui.server import allowed_hosts, is_loopback
+
+    local = allowed_hosts("127.0.0.1", 8765)
+    assert {("127.0.0.1", 8765), ("localhost", 8765), ("::1", 8765)} <= local
+    assert not any(port != 8765 for _, port in local)
+    assert ("evil.example", 8765) not in local
+    assert socket.gethostname().lower() not in {name for name, _ in local}
+    everywhere = allowed_hosts("0.0.0.0", 8765)
+    assert (socket.gethostname().lower(), 8765) in everywhere
+    proxied = allowed_hosts("127.0.0.1", 8765, ["app.example.org:443", "Other.Example"])
+    assert {("app.example.org", 443), ("other.example", 8765)} <= proxied
+    assert [is_loopback(h) for h in ("127.0.0.2", "::1", "[::1]", "localhost", "0.0.0.0")] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
