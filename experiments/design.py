@@ -33,6 +33,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -54,12 +56,20 @@ __all__ = [
     "Point",
     "ReportDefaults",
     "Sample",
+    "check_size",
+    "env_limit",
     "load_experiment",
     "parse_experiment",
 ]
 
 # Columns every results table has besides the design keys and the metrics.
 RESERVED_COLUMNS = ("point", "run", "seed")
+# Most design points (each is a validated scenario held in memory while the sweep runs);
+# WOM_MAX_DESIGN_POINTS raises it.
+MAX_POINTS = 10_000
+# Most replicates in one sweep (points x runs: rows of the results, which `wom report` reads
+# into memory, about 300 bytes each); WOM_MAX_SWEEP_REPLICATES raises it.
+MAX_REPLICATES = 10_000_000
 
 NonEmptyList = Annotated[list[Any], Field(min_length=1)]
 
@@ -324,6 +334,7 @@ def parse_experiment(
     problems = _check_ranges(experiment, base, source, finder)
     if problems:
         raise ScenarioError(problems)
+    check_size(experiment, base.runs, source, finder)
 
     points: list[Point] = []
     found: dict[Problem, None] = {}
@@ -361,6 +372,70 @@ def parse_experiment(
         metrics=requested,
         metric_columns=columns,
     )
+
+
+def env_limit(name: str, default: float, *, kind: type = int) -> Any:
+    """A limit from the environment variable ``name`` (a positive number), else ``default``.
+
+    Raises:
+        ScenarioError: the variable is set but is not a positive finite number.
+    """
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = kind(text.strip().replace("_", ""))
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < float("inf"):
+        raise ScenarioError.single(
+            f"must be a positive {'whole ' if kind is int else ''}number, got {text!r}",
+            source=f"environment variable {name}",
+        )
+    return value
+
+
+def check_size(
+    experiment: Experiment, base_runs: int, source: str, finder: LineFinder | None = None
+) -> None:
+    """Refuse a design too large to expand or run, before expanding it.
+
+    Counts the design points (grid combinations x zip rows x samples) and the replicates
+    (points x runs) by arithmetic, without building them.
+
+    Raises:
+        ScenarioError: naming the key that makes it large, the count and the limit, and the
+            environment variable that raises the limit.
+    """
+    finder = finder or LineFinder(None)
+    grid = math.prod(len(values) for values in experiment.grid.values())
+    zipped = len(next(iter(experiment.zip.values()))) if experiment.zip else 1
+    sampled = experiment.sample.count if experiment.sample else 1
+    points = grid * zipped * sampled
+    factors = {"grid": grid, "zip": zipped, "sample.count": sampled}
+    key = max(factors, key=lambda k: factors[k])
+    line = finder.line("sample", "count") if key == "sample.count" else finder.table_line(key)
+    limit = env_limit("WOM_MAX_DESIGN_POINTS", MAX_POINTS)
+    if points > limit:
+        raise ScenarioError.single(
+            f"the design has {points:,} points ([grid] combinations {grid:,} x [zip] rows "
+            f"{zipped:,} x [sample] count {sampled:,}); at most {limit:,}: vary fewer values, "
+            "or set WOM_MAX_DESIGN_POINTS",
+            key=key,
+            line=line,
+            source=source,
+        )
+    runs = experiment.runs if experiment.runs is not None else base_runs
+    limit = env_limit("WOM_MAX_SWEEP_REPLICATES", MAX_REPLICATES)
+    if points * runs > limit:
+        raise ScenarioError.single(
+            f"the sweep would be {points * runs:,} replicates ({points:,} points x {runs:,} "
+            f"runs); at most {limit:,}: lower runs or the points, or set "
+            "WOM_MAX_SWEEP_REPLICATES",
+            key="runs",
+            line=finder.line("", "runs"),
+            source=source,
+        )
 
 
 def _check_structure(experiment: Experiment, source: str, finder: LineFinder) -> list[Problem]:

@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from experiments.sweep import read_manifest
 from simulation.errors import ScenarioError
 from simulation.metrics import summarize
+from simulation.outputs import write_file
 from simulation.scenario import _did_you_mean
 
 __all__ = ["Report", "load_results", "make_report", "plot_metric", "summary_table"]
@@ -44,6 +46,7 @@ class Report:
         csv: The summary's CSV file.
         plots: The PNG files written.
         notes: Things the reader should know (an unfinished sweep, averaged keys).
+        warnings: Parts that were damaged and left out.
     """
 
     summary: pd.DataFrame
@@ -52,14 +55,25 @@ class Report:
     csv: Path
     plots: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def load_results(directory: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def load_results(
+    directory: str | Path, warnings: list[str] | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The results table (one row per replicate) and the manifest of a sweep's folder.
 
+    Every part is read on its own and checked against the manifest
+    (:func:`~experiments.sweep.check_part`); a part that is not whole (truncated, garbage,
+    another schema, the wrong rows) is left out, with a warning appended to ``warnings``.
+
     Raises:
-        ScenarioError: the folder is missing, or holds no sweep results.
+        ScenarioError: the folder is missing, or holds no sweep results, or no whole part.
     """
+    import pyarrow as pa
+
+    from experiments.sweep import Task, check_part
+
     directory = Path(directory)
     source = str(directory)
     if not directory.is_dir():
@@ -70,10 +84,56 @@ def load_results(directory: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             "not a sweep's results folder (no _manifest.json); run `wom sweep` first",
             source=source,
         )
-    if not any(directory.glob("part-*.parquet")):
+    paths = sorted(directory.glob("part-*.parquet"))
+    if not paths:
         raise ScenarioError.single("the sweep has not finished any task yet", source=source)
-    frame = pd.read_parquet(directory)
+    columns = [
+        "point",
+        *(k["column"] for k in manifest.get("keys", [])),
+        "run",
+        "seed",
+        *manifest.get("metrics", []),
+    ]
+    types = manifest.get("schema")
+    runs, task_runs = int(manifest.get("runs", 0)), int(manifest.get("task_runs", 0) or 1)
+    planned = {
+        Task(p, first, min(task_runs, runs - first)).part
+        for p in range(len(manifest.get("points", [])))
+        for first in range(0, runs, task_runs)
+    }
+    tables = []
+    for path in paths:
+        task = _task_of(path.name, Task) if path.name in planned else None
+        reason = check_part(path, task, columns, types)
+        if reason is None:
+            table = pq.read_table(path)
+            if tables and table.schema != tables[0].schema:
+                reason = "its column types differ from the other parts'"
+            else:
+                tables.append(table)
+                continue
+        if warnings is not None:
+            warnings.append(
+                f"{path.name} is not a whole result ({reason}); its replicates are left out "
+                "(`wom sweep ... --resume` moves it aside and runs them again)"
+            )
+    if not tables:
+        raise ScenarioError.single(
+            "no part of the sweep could be read (all are damaged); "
+            "`wom sweep ... --resume` runs them again",
+            source=source,
+        )
+    frame = pa.concat_tables(tables).to_pandas()
     return frame.sort_values(["point", "run"], kind="stable").reset_index(drop=True), manifest
+
+
+def _task_of(name: str, task_type: type) -> Any:
+    """The task a part's file name names, or ``None`` for another name."""
+    match = re.match(r"^part-(\d+)-(\d+)-(\d+)\.parquet$", name)
+    if not match:
+        return None
+    point, first, last = (int(g) for g in match.groups())
+    return task_type(point, first, last - first + 1) if last >= first else None
 
 
 def summary_table(frame: pd.DataFrame, columns: list[str], metrics: list[str]) -> pd.DataFrame:
@@ -254,9 +314,10 @@ def plot_metric(
                 title_fontsize=8,
             )
     fig.tight_layout(rect=(0, 0.05 + 0.04 * legend_rows if legend_rows else 0, 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        write_file(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    finally:
+        plt.close(fig)
     return note
 
 
@@ -299,8 +360,15 @@ def make_report(
     Raises:
         ScenarioError: no results there, or an unknown metric or key.
     """
+    from simulation.outputs import check_output_folder
+
     directory = Path(directory)
-    frame, manifest = load_results(directory)
+    if not directory.is_dir():
+        raise ScenarioError.single("results folder not found", source=str(directory))
+    out = Path(out) if out is not None else directory / "_report"
+    check_output_folder(out, inside=directory)
+    warnings: list[str] = []
+    frame, manifest = load_results(directory, warnings)
     defaults = manifest.get("experiment", {}).get("report", {})
     keys = manifest.get("keys", [])
     columns = [k["column"] for k in keys]
@@ -344,11 +412,9 @@ def make_report(
         raise ScenarioError.single(f"--x and --by are both {x_col!r}", source="--by")
     pooled = [c for c in columns if c in pooled_cols and c not in (x_col, by_col)]
 
-    out = Path(out) if out is not None else directory / "_report"
-    out.mkdir(parents=True, exist_ok=True)
     summary = summary_table(frame, columns, all_metrics)
     csv = out / SUMMARY_CSV
-    summary.to_csv(csv, index=False)
+    write_file(csv, lambda tmp: summary.to_csv(tmp, index=False), source=f"--out {out}")
 
     plots = []
     if x_col is not None:
@@ -375,7 +441,7 @@ def make_report(
             if note:
                 notes.append(note)
             plots.append(path)
-    return Report(summary, columns, chosen, csv, plots, notes)
+    return Report(summary, columns, chosen, csv, plots, notes, warnings)
 
 
 def format_number(value: float) -> str:

@@ -11,17 +11,30 @@ to a temporary file and renamed, so a part is either whole or absent) and ``_man
 (the experiment, the resolved base scenario, package versions and which tasks are done).
 ``pandas.read_parquet(DIR)`` reads the parts as one table; files starting with ``_`` or ``.``
 are skipped by the Parquet reader, which is why the manifest is ``_manifest.json``. A part
-that exists is done: ``resume`` runs only the tasks without one.
+that exists and is whole is done: ``resume`` runs only the tasks without one. A part that is
+not whole (truncated, garbage, another schema, the wrong rows) is moved to ``_corrupt/`` with a
+warning and its task runs again.
+
+A folder is locked while a sweep writes it (``.wom-sweep.lock``, held with ``flock``, which the
+kernel releases when the process dies, so a killed sweep leaves no lock behind); a second sweep
+into it is refused. A write that fails (a full disk, a read-only folder) stops the sweep with a
+message; every part written before stays, so ``resume`` finishes it once the cause is fixed.
+Sizes are bounded before any work: tasks (``WOM_MAX_SWEEP_TASKS``), local workers (at most the
+machine's cores), and the time to reach a scheduler (``WOM_SCHEDULER_TIMEOUT`` seconds).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import errno
+import fcntl
 import json
 import logging
 import os
 import platform
 import re
+import socket
 import sys
 import threading
 import time
@@ -38,14 +51,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.design import Design
+from experiments.design import Design, env_limit
 from simulation.errors import Problem, ScenarioError
+from simulation.outputs import os_error_message, probe_writable
 from simulation.scenario import Scenario
 
 __all__ = [
     "MANIFEST",
     "SweepResult",
     "Task",
+    "cap_workers",
+    "check_part",
     "default_task_runs",
     "plan_tasks",
     "read_manifest",
@@ -64,6 +80,13 @@ TASKS_PER_WORKER = 8
 MANIFEST_INTERVAL = 2.0
 
 _PART = re.compile(r"^part-(\d+)-(\d+)-(\d+)\.parquet$")
+LOCK = ".wom-sweep.lock"
+CORRUPT = "_corrupt"
+# Most tasks in one sweep (the scheduler holds a future per task, the manifest lists them);
+# WOM_MAX_SWEEP_TASKS raises it.
+MAX_TASKS = 100_000
+# Seconds to reach a Dask scheduler and hear it answer; WOM_SCHEDULER_TIMEOUT changes it.
+SCHEDULER_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +154,272 @@ def plan_tasks(design: Design, task_runs: int) -> list[Task]:
         for point in design.points
         for first in range(0, design.runs, task_runs)
     ]
+
+
+def check_task_count(design: Design, task_runs: int) -> int:
+    """The number of tasks, refused before planning them when above ``WOM_MAX_SWEEP_TASKS``.
+
+    Raises:
+        ScenarioError: naming ``task_runs`` and the limit.
+    """
+    limit = env_limit("WOM_MAX_SWEEP_TASKS", MAX_TASKS)
+    count = len(design.points) * -(-design.runs // task_runs)
+    if count > limit:
+        raise ScenarioError.single(
+            f"the sweep would be {count:,} tasks ({len(design.points):,} points x "
+            f"{-(-design.runs // task_runs):,} tasks of at most {task_runs:,} replicates); "
+            f"at most {limit:,}: raise task_runs, or set WOM_MAX_SWEEP_TASKS",
+            key="task_runs",
+            source=design.source,
+        )
+    return count
+
+
+def cap_workers(workers: int | None) -> tuple[int | None, str | None]:
+    """Local workers capped at the machine's cores; returns (workers, a warning or None).
+
+    Each worker is a process with its own copy of the engine and of every graph it runs, so
+    more workers than cores cost memory and gain nothing.
+    """
+    import dask.system
+
+    cores = max(1, int(dask.system.CPU_COUNT))
+    if workers is None or workers <= cores:
+        return workers, None
+    return cores, (
+        f"--workers {workers} is more than this machine's {cores} cores; using {cores} "
+        "(for more, start a Dask cluster and pass --scheduler)"
+    )
+
+
+def check_scheduler_address(address: str) -> str:
+    """A Dask scheduler address, checked without contacting it (``tcp://HOST:PORT``, ...).
+
+    Raises:
+        ScenarioError: the address is malformed.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address.strip())
+        if scheme in ("tcp", "tls", "ws", "wss", "ucx"):
+            _, port = parse_host_port(location)
+            if not 0 < int(port) < 65536:
+                raise ValueError(f"port {port} is not between 1 and 65535")
+        elif scheme != "inproc":
+            raise ValueError(f"unknown scheme {scheme!r}")
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError.single(
+            f"not a Dask scheduler address ({exc}): write tcp://HOST:PORT, e.g. "
+            "tcp://127.0.0.1:8786",
+            source="--scheduler",
+        ) from None
+    return address.strip()
+
+
+def probe_scheduler(address: str, timeout: float | None = None) -> None:
+    """Connect to ``address`` and ask who it is; refuse within ``timeout`` seconds.
+
+    ``distributed.Client`` waits for ever on a port that accepts a connection and says
+    nothing; this asks the scheduler's ``identity`` with a deadline first.
+
+    Raises:
+        ScenarioError: nothing answers, or what answers is not a Dask scheduler.
+    """
+    if address.startswith("inproc://"):
+        return
+    if timeout is None:
+        timeout = env_limit("WOM_SCHEDULER_TIMEOUT", SCHEDULER_TIMEOUT, kind=float)
+    from distributed.comm import connect
+
+    async def identify() -> Any:
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["reply"] = asyncio.run(asyncio.wait_for(identify(), timeout))
+        except BaseException as exc:  # reported below
+            outcome["error"] = exc
+
+    # A thread of its own: the caller may already be inside an event loop.
+    thread = threading.Thread(target=run, daemon=True, name="wom-scheduler-probe")
+    thread.start()
+    thread.join(timeout + 5)
+    error, reply = outcome.get("error"), outcome.get("reply")
+    if thread.is_alive() or isinstance(error, TimeoutError | asyncio.TimeoutError):
+        reason = f"no answer within {timeout:g} s"
+    elif error is not None:
+        reason = f"{type(error).__name__}: {error}"
+    elif not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        reason = "what answers there is not a Dask scheduler"
+    else:
+        return
+    raise ScenarioError.single(
+        f"cannot use the Dask scheduler at {address}: {reason} (is a scheduler running "
+        "there? WOM_SCHEDULER_TIMEOUT sets the seconds to wait)",
+        source="--scheduler",
+    )
+
+
+class FolderLock:
+    """An exclusive lock on a results folder while a sweep writes it.
+
+    ``flock`` on ``DIR/.wom-sweep.lock``: the kernel drops it when the holder dies, even by
+    SIGKILL, so a lock left by a killed sweep is stale by construction and taken over. The
+    file holds the holder's pid and host for the message a second sweep gets.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / LOCK
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or refuse.
+
+        Raises:
+            ScenarioError: another sweep holds it.
+        """
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                holder = _read_holder(fd)
+                os.close(fd)
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+                raise ScenarioError.single(
+                    f"another `wom sweep` ({holder}) is writing this folder; wait for it to "
+                    "finish, stop it, or choose another --out",
+                    source=str(self.path.parent),
+                ) from None
+            # The holder before us may have removed the file after we opened it: lock the
+            # file that is there now.
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        with contextlib.suppress(OSError):  # the text is for messages only (a full disk)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
+        self.fd = fd
+
+    def release(self) -> None:
+        """Remove the lock file, then let go of the lock."""
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        os.close(self.fd)
+        self.fd = None
+
+    def __enter__(self) -> FolderLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
+def _read_holder(fd: int) -> str:
+    with contextlib.suppress(OSError):
+        text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        if text:
+            return text
+    return "another process"
+
+
+def check_part(
+    path: Path, task: Task | None, columns: list[str], types: list[str] | None
+) -> str | None:
+    """Why a part file is not a whole result of its task, or ``None`` when it is.
+
+    Reads the part and checks it against what the manifest says it must be: a task of this
+    sweep, its number of rows, the columns and their types, and the point and replicate
+    indices it holds.
+    """
+    if task is None:
+        return "it is not a task of this sweep (another task size or design)"
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for broken files
+        return f"it is not a readable Parquet file ({type(exc).__name__}: {exc})"
+    if table.num_rows != task.runs:
+        return f"it has {table.num_rows} rows; its task has {task.runs} replicates"
+    if table.column_names != columns:
+        return "its columns are not this sweep's"
+    if types is not None and [str(f.type) for f in table.schema] != types:
+        return "its column types are not this sweep's"
+    points = table.column("point").to_numpy(zero_copy_only=False)
+    runs = table.column("run").to_numpy(zero_copy_only=False)
+    if not (points == task.point).all():
+        return f"its rows are not all of point {task.point}"
+    if not np.array_equal(runs, np.arange(task.first_run, task.first_run + task.runs)):
+        return f"its replicates are not {task.first_run}..{task.first_run + task.runs - 1}"
+    return None
+
+
+def _expected_columns(design: Design) -> list[str]:
+    return [
+        "point",
+        *(design.column(key) for key in design.keys),
+        "run",
+        "seed",
+        *design.metric_columns,
+    ]
+
+
+def _sort_parts(
+    out: Path, tasks: list[Task], design: Design, manifest: dict[str, Any] | None
+) -> tuple[set[str], list[str]]:
+    """The whole parts of a folder, and warnings about the others (moved to ``_corrupt/``)."""
+    by_name = {t.part: t for t in tasks}
+    columns = _expected_columns(design)
+    types = manifest.get("schema") if manifest else None
+    good: set[str] = set()
+    warnings = []
+    for path in sorted(out.glob("part-*.parquet")) if out.is_dir() else []:
+        reason = check_part(path, by_name.get(path.name), columns, types)
+        if reason is None:
+            good.add(path.name)
+            continue
+        target = _move_aside(path)
+        rerun = " its task runs again" if path.name in by_name else ""
+        warnings.append(f"{path.name} was not a whole result ({reason}); moved to {target}.{rerun}")
+    return good, warnings
+
+
+def _move_aside(path: Path) -> Path:
+    folder = path.parent / CORRUPT
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    n = 1
+    while target.exists():
+        target = folder / f"{path.stem}.{n}{path.suffix}"
+        n += 1
+    os.replace(path, target)
+    return target.relative_to(path.parent.parent)
+
+
+def _write_failed(exc: OSError, out: Path, what: str, written: int, total: int) -> ScenarioError:
+    """The message of a sweep stopped by a failed write (full disk, read-only folder)."""
+    return ScenarioError.single(
+        f"the sweep stopped: could not write {what}: {os_error_message(exc)}. "
+        f"{written:,} of {total:,} tasks are written and kept; fix the cause (free some "
+        "space) and run the same command with --resume to finish: nothing written is "
+        "lost or repeated",
+        source=str(out),
+    )
 
 
 # --------------------------------------------------------------------------- on the workers
@@ -250,7 +539,12 @@ def _check_folder(out: Path, design: Design, resume: bool) -> dict[str, Any] | N
     source = str(out)
     if out.exists() and not out.is_dir():
         raise ScenarioError.single("--out must be a folder; this is a file", source=source)
-    entries = [p for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else []
+    try:
+        entries = [p for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else []
+    except OSError as exc:
+        raise ScenarioError.single(
+            f"cannot read the folder: {os_error_message(exc)}", source=source
+        ) from None
     if not entries:
         return None
     manifest = read_manifest(out)
@@ -277,12 +571,6 @@ def _check_folder(out: Path, design: Design, resume: bool) -> dict[str, Any] | N
             source=source,
         )
     return manifest
-
-
-def _done_parts(out: Path) -> set[str]:
-    if not out.is_dir():
-        return set()
-    return {p.name for p in out.iterdir() if _PART.match(p.name)}
 
 
 def _arrow_type(kind: str) -> pa.DataType:
@@ -331,9 +619,11 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
+        probe_scheduler(scheduler)
+        timeout = env_limit("WOM_SCHEDULER_TIMEOUT", SCHEDULER_TIMEOUT, kind=float)
         try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
+            client = Client(scheduler, timeout=f"{timeout}s")
+        except (OSError, TimeoutError, ValueError) as exc:
             raise ScenarioError.single(
                 f"cannot connect to the Dask scheduler at {scheduler!r}: {exc}",
                 source="--scheduler",
@@ -376,17 +666,55 @@ def run_sweep(
     Args:
         design: The validated experiment (:func:`~experiments.design.load_experiment`).
         out: Results folder (created if missing).
-        workers: Worker processes of the local cluster (default: one per core).
+        workers: Worker processes of the local cluster (default: one per core; at most the
+            machine's cores, see :func:`cap_workers`).
         scheduler: Address of an existing Dask scheduler to use instead of a local cluster.
-        resume: Finish a sweep this folder holds: run only the tasks without a part.
+        resume: Finish a sweep this folder holds: run only the tasks without a whole part.
         client: An existing ``distributed.Client`` to use (for benchmarks and tests).
         progress: Show a progress bar on stderr (default: when stderr is a terminal).
 
     Raises:
-        ScenarioError: the folder holds other results, the scheduler cannot be reached, or a
-            point's scenario fails on a worker (an unknown seed label, an unreadable edge list).
+        ScenarioError: the folder holds other results, another sweep writes it, it cannot be
+            written (full disk, read-only), the scheduler cannot be reached, or a point's
+            scenario fails on a worker (an unknown seed label, an unreadable edge list).
     """
     out = Path(out)
+    if scheduler is not None:
+        scheduler = check_scheduler_address(scheduler)
+    workers, capped = cap_workers(workers)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError.single("--out must be a folder; this is a file", source=str(out))
+    probe_writable(out, str(out))
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError.single(
+            f"cannot create the folder: {os_error_message(exc)}", source=str(out)
+        ) from None
+    try:
+        with FolderLock(out):
+            result = _sweep_locked(design, out, workers, scheduler, resume, client, progress)
+    except BaseException:
+        if created:  # leave no empty folder behind a sweep that wrote nothing
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+    if capped:
+        result.warnings.insert(0, capped)
+    return result
+
+
+def _sweep_locked(
+    design: Design,
+    out: Path,
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+    client: Any,
+    progress: bool | None,
+) -> SweepResult:
+    """:func:`run_sweep` once the folder is locked."""
     manifest = _check_folder(out, design, resume)
     given_client = client is not None
     warnings: list[str] = []
@@ -399,8 +727,15 @@ def run_sweep(
             if client is None:
                 client = stack.enter_context(_client(workers, scheduler))
             task_runs = default_task_runs(len(design.points), design.runs, _threads(client))
+        check_task_count(design, task_runs)
         tasks = plan_tasks(design, task_runs)
-        done_names = _done_parts(out)
+        try:
+            done_names, warnings = _sort_parts(out, tasks, design, manifest)
+        except OSError as exc:
+            raise ScenarioError.single(
+                f"cannot check the parts already written: {os_error_message(exc)}",
+                source=str(out),
+            ) from None
         todo = [t for t in tasks if t.part not in done_names]
         done = [t for t in tasks if t.part in done_names]
         document = _manifest(design, task_runs, tasks, done, manifest)
@@ -412,12 +747,14 @@ def run_sweep(
                 "local": scheduler is None and not given_client,
                 "threads": _threads(client),
             }
-            out.mkdir(parents=True, exist_ok=True)
             for stale in out.glob(".*.tmp"):  # left by a sweep killed mid-write
                 stale.unlink(missing_ok=True)
-            _write_json(out / MANIFEST, document)
+            try:
+                _write_json(out / MANIFEST, document)
+            except OSError as exc:
+                raise _write_failed(exc, out, MANIFEST, len(done), len(tasks)) from None
             schema = pq.read_schema(out / done[0].part) if done else None
-            warnings = _execute(client, design, out, todo, done, document, schema, progress)
+            warnings += _execute(client, design, out, todo, done, document, schema, progress)
     if manifest is not None and todo:
         before, now = manifest.get("versions", {}), document["versions"]
         changed = [f"{k} {before.get(k)} -> {v}" for k, v in now.items() if before.get(k) != v]
@@ -428,8 +765,10 @@ def run_sweep(
             )
 
     _record_done(document, [t.as_list() for t in tasks])
-    out.mkdir(parents=True, exist_ok=True)
-    _write_json(out / MANIFEST, document)
+    try:
+        _write_json(out / MANIFEST, document)
+    except OSError as exc:
+        raise _write_failed(exc, out, MANIFEST, len(tasks), len(tasks)) from None
     return SweepResult(
         out=out,
         points=len(design.points),
@@ -482,6 +821,8 @@ def _manifest(
         "started": previous.get("started", _now()) if previous else _now(),
         "engine": previous.get("engine", {}) if previous else {},
     }
+    if previous and previous.get("schema"):
+        document["schema"] = previous["schema"]
     _record_done(document, [t.as_list() for t in done])
     return document
 
@@ -537,20 +878,33 @@ def _execute(
             except ScenarioError as exc:
                 client.cancel([f for f, _ in futures.values()])
                 raise _at_point(exc, design, task.point) from None
-            parts.write(task, result["values"])
+            try:
+                parts.write(task, result["values"])
+                if "schema" not in document:
+                    document["schema"] = [str(f.type) for f in parts.schema]
+            except OSError as exc:
+                client.cancel([f for f, _ in futures.values()])
+                raise _write_failed(exc, out, task.part, len(finished), document["tasks"]) from None
             warnings.update(dict.fromkeys(result["warnings"]))
             finished.append(task.as_list())
             bar.update(task.runs)
             bar.set_postfix_str(f"{len(finished)}/{document['tasks']} tasks", refresh=False)
             if time.monotonic() - written_at > MANIFEST_INTERVAL:
                 _record_done(document, finished)
-                _write_json(out / MANIFEST, document)
+                try:
+                    _write_json(out / MANIFEST, document)
+                except OSError as exc:
+                    client.cancel([f for f, _ in futures.values()])
+                    raise _write_failed(
+                        exc, out, MANIFEST, len(finished), document["tasks"]
+                    ) from None
                 written_at = time.monotonic()
     finally:
         bar.close()
-        if futures:  # interrupted: record what was finished
+        if futures:  # interrupted: record what was finished (the parts are the record)
             _record_done(document, finished)
-            _write_json(out / MANIFEST, document)
+            with contextlib.suppress(OSError):
+                _write_json(out / MANIFEST, document)
     return list(warnings)
 
 

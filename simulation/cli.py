@@ -10,7 +10,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,16 +40,10 @@ def main() -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a file so a reader never sees it half written (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a text file whole or not at all (see :func:`simulation.outputs.write_file`)."""
+    from simulation.outputs import write_file
+
+    write_file(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def progress_bar(
@@ -102,7 +95,8 @@ def _parse_metrics(text: str | None) -> list[str] | None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the results: .json (the JSON document) or .csv (one row per replicate).",
+    help="Also write the results: .json (the JSON document), or .csv or .parquet (one row per "
+    "replicate). Checked before the run; written whole or not at all.",
 )
 @click.option(
     "--set",
@@ -132,6 +126,7 @@ def run(
     for option, key, value in (("--steps", "steps", steps), ("--runs", "runs", runs)):
         if value is not None:
             scenario = scenario.with_overrides({key: value}, source=option)
+    out_format = _check_run_out(out, scenario, scenario_file)
     names = _parse_metrics(metrics)
     from simulation import kernel
 
@@ -145,25 +140,49 @@ def run(
     for warning in [*scenario.warnings, *result.warnings]:
         click.echo(f"warning: {warning}", err=True)
     document = result.to_json()
-    if out is not None:
-        if out.suffix.lower() == ".csv":
-            write_atomic(out, _csv(result))
-        else:
-            write_atomic(out, json.dumps(document, indent=1) + "\n")
+    # Shown first, so a file that cannot be written (a full disk) does not lose the results.
     if as_json:
         click.echo(json.dumps(document))
     else:
         _print_table(document)
+    if out is not None:
+        _write_run_out(out, out_format, result, document)
 
 
-def _csv(result) -> str:
+def _check_run_out(out: Path | None, scenario: Any, scenario_file: Path) -> str | None:
+    """``wom run --out``, checked before the run: its format, or ``None`` without one."""
+    if out is None:
+        return None
+    from simulation.outputs import check_output_file, input_files
+
+    return check_output_file(out, inputs=input_files(scenario, scenario_file))
+
+
+def _write_run_out(out: Path, out_format: str | None, result: Any, document: dict) -> None:
+    """Write ``wom run --out`` whole or not at all, in the format its suffix names."""
+    from simulation.outputs import write_file
+
+    if out_format == ".json":
+        text = json.dumps(document, indent=1) + "\n"
+        write_file(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        return
+    frame = _replicate_frame(result)
+    if out_format == ".parquet":
+        write_file(out, lambda tmp: frame.to_parquet(tmp, index=False))
+    else:
+        text = frame.to_csv(index=False)
+        write_file(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _replicate_frame(result: Any) -> Any:
+    """One row per replicate: ``run``, ``seed`` and a column per metric."""
     import pandas as pd
 
     frame = pd.DataFrame({"run": range(result.first_run, result.first_run + result.runs)})
     frame["seed"] = result.seed
     for name in result.metrics:
         frame[name] = result.values[name]
-    return frame.to_csv(index=False)
+    return frame
 
 
 def _fmt(x: float | None) -> str:
@@ -272,8 +291,13 @@ def sweep(
     if workers is not None and scheduler is not None:
         raise click.UsageError("--workers and --scheduler cannot be used together")
     from experiments.design import load_experiment
-    from experiments.sweep import run_sweep
+    from experiments.sweep import cap_workers, check_scheduler_address, run_sweep
 
+    if scheduler is not None:
+        scheduler = check_scheduler_address(scheduler)
+    workers, capped = cap_workers(workers)
+    if capped:
+        click.echo(f"warning: {capped}", err=True)
     design = load_experiment(experiment_file, metrics=_parse_metrics(metrics))
     result = run_sweep(design, out, workers=workers, scheduler=scheduler, resume=resume)
     for warning in result.warnings:
@@ -321,6 +345,8 @@ def report(
         log_y=log_y,
         average=list(average) or None,
     )
+    for warning in made.warnings:
+        click.echo(f"warning: {warning}", err=True)
     print_report(made)
     for note in made.notes:
         click.echo(f"note: {note}", err=True)
@@ -338,15 +364,44 @@ def report(
     help="Folder whose sweeps the app may open (default: the current folder).",
 )
 @click.option("--open/--no-open", "open_browser", default=True, help="Open a browser tab.")
-def app(port: int, host: str, results: Path | None, open_browser: bool) -> None:
+@click.option(
+    "--auth-token",
+    envvar="WOM_APP_TOKEN",
+    metavar="TOKEN",
+    help="Every request needs this token (open the printed address once; it is then kept in "
+    "a cookie). Also read from WOM_APP_TOKEN.",
+)
+@click.option(
+    "--allow-host",
+    multiple=True,
+    metavar="NAME[:PORT]",
+    help="Another address the app is reached at (e.g. a reverse proxy's name); repeatable.",
+)
+def app(
+    port: int,
+    host: str,
+    results: Path | None,
+    open_browser: bool,
+    auth_token: str | None,
+    allow_host: tuple[str, ...],
+) -> None:
     """Start the browser app (Solara) at http://HOST:PORT; everything is served locally."""
     import subprocess
 
-    from simulation.ui.server import app_command, app_environment
+    from simulation.ui.server import app_command, app_environment, exposure_warning
 
-    env = app_environment(results)
+    if auth_token is not None and (len(auth_token) < 8 or not auth_token.isprintable()):
+        raise click.BadParameter("use at least 8 printable characters", param_hint="--auth-token")
+    warning = exposure_warning(host, auth_token)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    env = app_environment(results, token=auth_token or "")
     command = app_command(host=host, port=port, open_browser=open_browser)
-    click.echo(f"Word-of-mouth app on http://{host}:{port}  (Ctrl+C to stop)", err=True)
+    for name in allow_host:
+        command += ["--allow-host", name]
+    shown = f"[{host}]" if ":" in host else host
+    address = f"http://{shown}:{port}/" + (f"?token={auth_token}" if auth_token else "")
+    click.echo(f"Word-of-mouth app on {address}  (Ctrl+C to stop)", err=True)
     try:
         sys.exit(subprocess.call(command, env=env))
     except KeyboardInterrupt:
