@@ -16,22 +16,23 @@ import solara
 
 from simulation.errors import ScenarioError
 from simulation.scenario import Content, Diffusion, Scenario, Seeding
+from simulation.ui import jobs
 from simulation.ui.analytic import overlay_for
 from simulation.ui.comparison import (
     HEADLINE_METRICS,
     TIMELINE_METRICS,
     Comparison,
-    StoppedError,
     Variant,
     run_comparison,
 )
+from simulation.ui.jobs import JobState
 from simulation.ui.knobs import Knob, knobs_of
+from simulation.ui.limits import MAX_VARIANTS, too_big
 from simulation.ui.plots import bars_figure, png_bytes, timeline_figure
 from simulation.ui.widgets import ERROR_STYLE, HELP_STYLE, KnobControl, ProblemList
 
-__all__ = ["DEFAULT_VARIANTS", "CompareView", "compare_task", "variant_knobs"]
+__all__ = ["DEFAULT_VARIANTS", "CompareView", "compare_job", "start_comparison", "variant_knobs"]
 
-MAX_VARIANTS = 4
 DEFAULT_VARIANTS = [
     Variant("Top influencers", {"seeding.strategy": "degree"}),
     Variant("Random people", {"seeding.strategy": "random"}),
@@ -52,19 +53,24 @@ def variant_knobs() -> dict[str, Knob]:
     return {k.key: k for k in knobs if k.kind != "threshold"}
 
 
-@solara.lab.task(prefer_threaded=True)
-def compare_task(base: Scenario, chosen: list[Variant], replicates: int) -> Comparison:
-    """Run the comparison in a thread; progress in percent; cancellable between batches."""
+# The session's comparison (a job: cancelled only between batches, never inside numba).
+compare_job: solara.Reactive[JobState] = solara.reactive(JobState())
 
-    def progress(done: int, total: int) -> None:
-        compare_task.progress = 100.0 * done / total
 
-    return run_comparison(
-        base,
-        chosen,
-        runs=replicates,
-        progress=progress,
-        stop=lambda: not compare_task.is_current(),
+def inputs_key(base: Scenario, chosen: list[Variant], replicates: int) -> str:
+    """What a comparison's results depend on (to tell when they are stale)."""
+    return repr(
+        (base.to_toml_dict(), base.base_dir, [(v.name, v.overrides) for v in chosen], replicates)
+    )
+
+
+def start_comparison(base: Scenario, chosen: list[Variant], replicates: int) -> None:
+    """Start the comparison in a background job (see :mod:`simulation.ui.jobs`)."""
+    chosen = copy.deepcopy(chosen)
+    jobs.start(
+        compare_job,
+        lambda report: run_comparison(base, chosen, runs=replicates, progress=report),
+        inputs=inputs_key(base, chosen, replicates),
     )
 
 
@@ -212,28 +218,35 @@ def CompareView(scenario: Scenario | None):
                     dense=True,
                     continuous_update=True,
                 )
+            job = compare_job.value
+            replicates = runs.value or 0
+            size_problem = too_big(scenario, replicates, len(variants.value))
             solara.Button(
                 "Run comparison",
                 icon_name="mdi-play-circle",
                 color="primary",
-                disabled=bool(invalid) or duplicate or compare_task.pending or runs.value < 2,
-                on_click=lambda: compare_task(scenario, list(variants.value), int(runs.value)),
+                disabled=bool(invalid)
+                or duplicate
+                or job.busy
+                or replicates < 2
+                or size_problem is not None,
+                on_click=lambda: start_comparison(scenario, list(variants.value), replicates),
                 classes=["wom-run-compare"],
             )
-            if runs.value:
+            if replicates:
                 solara.Text(
-                    f"{len(variants.value)} strategies × {runs.value:,} runs = "
-                    f"{len(variants.value) * runs.value:,} simulated campaigns",
+                    f"{len(variants.value)} strategies × {replicates:,} runs = "
+                    f"{len(variants.value) * replicates:,} simulated campaigns",
                     style=HELP_STYLE,
                     classes=["wom-run-size"],
                 )
-            if compare_task.pending:
+            if job.busy:
                 solara.Button(
                     "Cancel",
                     icon_name="mdi-stop",
                     color="error",
                     outlined=True,
-                    on_click=compare_task.cancel,
+                    on_click=lambda: jobs.cancel(compare_job.value),
                     classes=["wom-cancel"],
                 )
         if invalid:
@@ -243,22 +256,41 @@ def CompareView(scenario: Scenario | None):
             )
         if duplicate:
             solara.Text("Give each strategy its own name.", style=ERROR_STYLE)
-        if runs.value is not None and runs.value < 2:
-            solara.Text("Run at least 2 campaigns per strategy for an interval.", style=ERROR_STYLE)
-        if compare_task.pending:
-            solara.ProgressLinear(compare_task.progress or True)
-            solara.Text(f"Running… {compare_task.progress or 0:.0f}%", style=HELP_STYLE)
-        elif compare_task.cancelled:
+        if replicates < 2:
+            solara.Text(
+                "Run at least 2 campaigns per strategy for an interval.",
+                style=ERROR_STYLE,
+                classes=["wom-runs-error"],
+            )
+        elif size_problem is not None:
+            solara.Text(f"Too big: {size_problem}.", style=ERROR_STYLE, classes=["wom-runs-error"])
+        if job.status == "waiting":
+            solara.ProgressLinear(True)
+            solara.Text(f"Waiting: {job.note}…", style=HELP_STYLE, classes=["wom-compare-waiting"])
+        elif job.status == "running":
+            solara.ProgressLinear(100 * job.progress or True)
+            solara.Text(f"Running… {100 * job.progress:.0f}%", style=HELP_STYLE)
+        elif job.status == "cancelled":
             solara.Info("Comparison cancelled.")
-        elif compare_task.error:
-            exception = compare_task.exception
-            if isinstance(exception, ScenarioError):
-                ProblemList(exception.problems)
-            elif not isinstance(exception, StoppedError):
-                solara.Error(f"The comparison failed: {exception}")
-        result = compare_task.latest if compare_task.finished or compare_task.pending else None
-        if isinstance(result, Comparison):
-            _Results(result)
+        elif job.status == "failed":
+            if isinstance(job.error, ScenarioError):
+                ProblemList(job.error.problems)
+            elif isinstance(job.error, MemoryError):
+                solara.Error("The comparison ran out of memory: try fewer runs or people.")
+            else:
+                solara.Error(
+                    f"The comparison failed ({type(job.error).__name__}); the server log has "
+                    "the details."
+                )
+        latest = job.latest
+        if latest is not None and isinstance(latest[1], Comparison):
+            if latest[0] != inputs_key(scenario, variants.value, replicates):
+                solara.Warning(
+                    "These results are from before your last changes to the scenario, the "
+                    "strategies or the number of runs: run the comparison again to update them.",
+                    classes=["wom-stale"],
+                )
+            _Results(latest[1])
 
 
 @solara.component

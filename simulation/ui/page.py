@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import solara
 
 from simulation.metrics import METRICS
-from simulation.ui import state
+from simulation.ui import state, warmup
 from simulation.ui.compare_view import CompareView
 from simulation.ui.glossary import VOCABULARY
 from simulation.ui.live_view import LiveView
@@ -16,6 +18,9 @@ from simulation.ui.widgets import HELP_STYLE
 __all__ = ["Page"]
 
 TITLE = "Word of mouth — campaign simulator"
+
+# The session's open tab (the live model is built only once its tab is opened).
+tab: solara.Reactive[int] = solara.reactive(0)
 
 _CSS = """
 .wom-scenario-panel .v-input__slot { margin-bottom: 0 !important; }
@@ -58,6 +63,45 @@ def Glossary():
 
 
 @solara.component
+def EngineStatus():
+    """A "preparing the engine (once)" banner until the background warm-up has compiled all."""
+    ready, set_ready = solara.use_state(warmup.ready())
+    _tick, set_tick = solara.use_state(0)
+
+    def watch():
+        if ready:
+            return None
+        stop = threading.Event()
+
+        def wait() -> None:
+            while not stop.is_set():
+                if warmup.wait(1.0):
+                    set_ready(True)
+                    return
+                set_tick(lambda t: t + 1)  # show the progress
+
+        threading.Thread(target=wait, name="wom-warmup-watch", daemon=True).start()
+        return stop.set
+
+    solara.use_effect(watch, dependencies=[ready])
+    if ready:
+        return
+    done, total = warmup.progress()
+    with solara.Row(
+        gap="10px",
+        style={"align-items": "center", "background": "#fff4d6", "padding": "8px 14px"},
+        classes=["wom-engine-preparing"],
+    ):
+        solara.SpinnerSolara(size="24px")
+        solara.Text(
+            "Preparing the engine (once, when the server starts: up to a few minutes on a busy "
+            f"machine; {done} of {total} example scenarios ready). You can edit the scenario "
+            "meanwhile; runs start as soon as it is ready.",
+            style={"font-size": "13.5px"},
+        )
+
+
+@solara.component
 def Page():
     """The whole app."""
 
@@ -65,6 +109,7 @@ def Page():
         return state.remove_session_dir
 
     solara.use_effect(cleanup_on_close, dependencies=[])
+    solara.use_effect(warmup.start, dependencies=[])
     scenario, _error = use_scenario()
     solara.Title(TITLE)
     solara.Style(_CSS)
@@ -72,7 +117,8 @@ def Page():
         solara.Text(scenario.name if scenario is not None else "", style={"color": "white"})
     with solara.Sidebar():
         ScenarioPanel()
-    with solara.lab.Tabs(background_color="#f5f7fb", slider_color="primary"):
+    EngineStatus()
+    with solara.lab.Tabs(value=tab, background_color="#f5f7fb", slider_color="primary"):
         with (
             solara.lab.Tab("Compare strategies", icon_name="mdi-chart-bar"),
             solara.Div(style={"padding": "14px"}),
@@ -82,7 +128,7 @@ def Page():
             solara.lab.Tab("Live cascade", icon_name="mdi-graph-outline"),
             solara.Div(style={"padding": "14px"}),
         ):
-            LiveView(scenario)
+            LiveView(scenario, active=tab.value == 1)
         with (
             solara.lab.Tab("Experiment results", icon_name="mdi-table-large"),
             solara.Div(style={"padding": "14px"}),
