@@ -19,7 +19,7 @@ means. For each metric and variant:
   variants give 0.5; a sure improvement gives 1.
 
 "Better" is larger, except for metrics where less is better (:data:`LOWER_IS_BETTER`: money
-spent and the harm of a crisis); a metric's own ``better`` attribute wins where the metric
+spent, the app's cost per conversion, and the harm of a crisis); a metric's own ``better`` attribute wins where the metric
 metadata has one. Replicates where either value is undefined (``roi`` when nothing was spent)
 are left out of that metric's difference.
 """
@@ -56,6 +56,7 @@ LOWER_IS_BETTER = frozenset(
         "cost",
         "ad_spend",
         "seeding_cost",
+        "cost_per_conversion",
         "negative_reach",
         "negative_impressions",
         "negative_sharers",

@@ -9,6 +9,7 @@ import solara
 from simulation.metrics import METRICS
 from simulation.ui import state, warmup
 from simulation.ui.compare_view import CompareView
+from simulation.ui.dose_view import SweepView
 from simulation.ui.glossary import VOCABULARY
 from simulation.ui.live_view import LiveView
 from simulation.ui.results_view import ResultsView
@@ -21,6 +22,7 @@ TITLE = "Word of mouth — campaign simulator"
 
 # The session's open tab (the live model is built only once its tab is opened).
 tab: solara.Reactive[int] = solara.reactive(0)
+LIVE_TAB = 2
 
 _CSS = """
 .wom-scenario-panel .v-input__slot { margin-bottom: 0 !important; }
@@ -125,10 +127,15 @@ def Page():
         ):
             CompareView(scenario)
         with (
+            solara.lab.Tab("Sweep a setting", icon_name="mdi-chart-bell-curve-cumulative"),
+            solara.Div(style={"padding": "14px"}),
+        ):
+            SweepView(scenario)
+        with (
             solara.lab.Tab("Live cascade", icon_name="mdi-graph-outline"),
             solara.Div(style={"padding": "14px"}),
         ):
-            LiveView(scenario, active=tab.value == 1)
+            LiveView(scenario, active=tab.value == LIVE_TAB)
         with (
             solara.lab.Tab("Experiment results", icon_name="mdi-table-large"),
             solara.Div(style={"padding": "14px"}),
