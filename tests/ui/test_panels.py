@@ -283,3 +283,31 @@ def test_wom_app_runs_solara_on_app_py_offline():
     env = app_environment(Path("."))
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert env["SOLARA_ASSETS_PROXY"] == "True"
+
+
+def test_the_panel_adds_and_removes_rows_and_optional_tables():
+    _box, rc = solara.render(ScenarioPanel(), handle_error=False)
+    rc.find(v.Btn, class_="wom-add-ads").widget.click()
+    assert len(state.draft.value["ads"]) == 1
+    rc.find(v.Btn, class_="wom-add-crisis").widget.click()
+    assert state.draft.value["crisis"] == {}
+    rc.find(v.Btn, class_="wom-remove-ads").wait_for(timeout=10)
+    rc.find(v.Btn, class_="wom-remove-ads").widget.click()
+    assert "ads" not in state.draft.value
+    rc.find(v.Btn, class_="wom-remove-crisis").widget.click()
+    assert "crisis" not in state.draft.value
+    rc.find(v.Btn, class_="wom-add-segments").widget.click()
+    assert len(state.draft.value["segments"]) == 4
+    assert any("problem(s) to fix" in t for t in _texts(rc))
+    rc.close()
+
+
+def test_a_budget_above_the_population_is_shown_before_run():
+    state.load_ready_made(LAUNCH)
+    data = json.loads(json.dumps(state.draft.value))
+    data["seeding"]["budget"] = 20_001
+    with pytest.raises(ScenarioError) as caught:
+        state.validate_draft(data, state.base_dir.value, "launch")
+    problem = caught.value.problems[0]
+    assert problem.key == "seeding.budget"
+    assert "10,000 people" in problem.message
