@@ -19,9 +19,9 @@ means. For each metric and variant:
   variants give 0.5; a sure improvement gives 1.
 
 "Better" is larger, except for metrics where less is better (:data:`LOWER_IS_BETTER`: money
-spent, the app's cost per conversion, and the harm of a crisis); a metric's own ``better`` attribute wins where the metric
-metadata has one. Replicates where either value is undefined (``roi`` when nothing was spent)
-are left out of that metric's difference.
+spent, the app's cost per conversion, and the harm of a crisis); a metric's own ``better``
+attribute wins where the metric metadata has one. Replicates where either value is
+undefined (``roi`` when nothing was spent) are left out of that metric's difference.
 """
 
 from __future__ import annotations

@@ -560,7 +560,7 @@ def _GoalInputs(scenario: Scenario):
         solara.Text("by step", style={"font-size": "14px"})
         with solara.Div(style={"width": "110px"}):
             NumberField(
-                "Step (empty: the end)",
+                "Step",
                 value=goal_step.value,
                 on_value=goal_step.set,
                 integer=True,
@@ -570,7 +570,8 @@ def _GoalInputs(scenario: Scenario):
                 classes=["wom-goal-step"],
             )
     solara.Text(
-        "Optional. The results then give each strategy's probability of meeting the goal.",
+        "Optional. Leave the step empty for the end of the campaign. The results then give "
+        "each strategy's probability of meeting the goal.",
         style=HELP_STYLE,
     )
 
@@ -623,6 +624,12 @@ def has_money(comparison: Comparison) -> bool:
             if values is not None and (abs(values) > 0).any():
                 return True
     return False
+
+
+def _all_zero(comparison: Comparison, metric: str) -> bool:
+    return all(
+        metric in r.values and not (abs(r.values[metric]) > 0).any() for r in comparison.results
+    )
 
 
 @solara.component
@@ -695,7 +702,9 @@ def _Results(comparison: Comparison, goal: Goal | None, stale: bool):
         with solara.Div(classes=["wom-bars"]):
             solara.FigureMatplotlib(bars, format="png")
         with solara.Div(classes=["wom-money"]):
-            solara.Text("Money", style={"font-size": "16px", "font-weight": "600"})
+            solara.Text(
+                "Money", style={"font-size": "16px", "font-weight": "600", "display": "block"}
+            )
             if money_bars is not None:
                 seeds = ", ".join(
                     f"{r.variant.name}: {r.seeds:,} seeds bought, fees "
@@ -703,7 +712,16 @@ def _Results(comparison: Comparison, goal: Goal | None, stale: bool):
                     for r in comparison.results
                     if "seeding_cost" in r.values
                 )
-                solara.Text(seeds, style=HELP_STYLE, classes=["wom-seeds-bought"])
+                solara.Text(
+                    seeds, style={**HELP_STYLE, "display": "block"}, classes=["wom-seeds-bought"]
+                )
+                if _all_zero(comparison, "earned_media_value"):
+                    solara.Text(
+                        "Earned media value is 0: it prices earned impressions at money.cpm "
+                        "(or the brand's ads' CPM), and neither is set. Set a CPM under Money.",
+                        style={**HELP_STYLE, "display": "block"},
+                        classes=["wom-emv-note"],
+                    )
                 solara.FigureMatplotlib(money_bars, format="png")
             else:
                 solara.Text(

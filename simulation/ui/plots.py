@@ -196,7 +196,15 @@ def timeline_figure(
     return fig
 
 
-def sweep_figure(table: pd.DataFrame, metric: str, x: str, line: str | None) -> Figure:
+def sweep_figure(
+    table: pd.DataFrame,
+    metric: str,
+    x: str,
+    line: str | None,
+    *,
+    log_x: bool = False,
+    log_y: bool = False,
+) -> Figure:
     """A sweep's metric against a grid key, one line (with 95% error bars) per value of another."""
     fig = Figure(figsize=(7.5, 4), dpi=100, layout="constrained")
     ax = fig.add_subplot()
@@ -221,6 +229,10 @@ def sweep_figure(table: pd.DataFrame, metric: str, x: str, line: str | None) -> 
         )
     if categories is not None:
         ax.set_xticks(range(len(categories)), [str(c) for c in categories])
+    if log_x and numeric:
+        ax.set_xscale("symlog" if (table[x] <= 0).any() else "log")
+    if log_y:
+        ax.set_yscale("symlog" if (table["mean"] <= 0).any() else "log")
     ax.set_xlabel(x, fontsize=9)
     ax.set_ylabel(metric, fontsize=9)
     ax.set_title(f"{metric} by {x}", fontsize=11, loc="left")

@@ -198,7 +198,7 @@ def KnobControl(
             )
             with solara.Div(style={"width": "74px", "flex": "0 0 74px"}):
                 NumberField(
-                    f"{knob.label} (type)",
+                    "value",
                     value=number,
                     on_value=lambda v: v is not None and on_value(float(v)),
                     minimum=0.0,

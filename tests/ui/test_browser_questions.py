@@ -155,7 +155,7 @@ def test_ads_and_money_give_a_charted_roi(browser, url):
     page = _open(browser, url)
     act = Actions(page)
     act.choose("Ready-made scenario", "paid_vs_earned")
-    page.locator(".v-app-bar").get_by_text("Paid vs earned media").wait_for(timeout=60_000)
+    page.locator(".wom-appbar").get_by_text("Paid vs earned media").wait_for(timeout=60_000)
     act.fill(page.locator(".wom-runs input"), "30")
     page.locator(".wom-run-size").get_by_text("× 30 runs").wait_for(timeout=60_000)
     act.click(page.locator(".wom-run-compare"))

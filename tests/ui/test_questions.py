@@ -28,6 +28,7 @@ from simulation.ui.compare_view import (
 from simulation.ui.comparison import Goal, Variant, goal_probability, run_comparison
 from simulation.ui.dose import DoseSpec, points, run_dose, steepest
 from simulation.ui.dose_view import SweepView, sweep_problem
+from simulation.ui.jobs import JobState
 from simulation.ui.limits import MAX_RUNS, MAX_VARIANTS, estimate_bytes, too_big
 from simulation.ui.plots import line_style
 from simulation.ui.widgets import parse_number
@@ -242,6 +243,7 @@ def _wait(target, timeout=120):
 
 
 def test_the_compare_view_shows_differences_goal_money_and_marks_stale_results():
+    compare_view.compare_job.set(JobState())  # no results of an earlier test
     compare_view.variants.set([Variant("base", {}), Variant("sticky", {"content.stickiness": 0.6})])
     compare_view.baseline.set("base")
     compare_view.goal_target.set(30.0)
@@ -283,3 +285,17 @@ def test_ready_made_scenarios_fit_the_app():
     for path in SCENARIOS.glob("*.toml"):
         scenario = load_scenario(path)
         assert too_big(scenario, 200, 2) is None, path.name
+
+
+def test_the_glossary_says_what_each_metric_counts():
+    from simulation.metrics import METRICS
+    from simulation.ui.glossary import VOCABULARY
+
+    engagement, metric = VOCABULARY["Engagement"]
+    assert metric == "engagements"
+    assert engagement.startswith("likes and comments")
+    assert "likes and comments" in METRICS["engagements"].meaning
+    emv, metric = next(v for k, v in VOCABULARY.items() if k.startswith("Earned media value"))
+    assert metric == "earned_media_value"
+    assert "money.cpm" in emv
+    assert "0" in emv
