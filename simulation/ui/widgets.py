@@ -207,23 +207,15 @@ def KnobControl(
                 )
         if knob.optional and value is not None:
             solara.Button("use default", text=True, small=True, on_click=lambda: on_value(None))
-    elif knob.kind == "float":
-        solara.InputFloat(
+    elif knob.kind in ("float", "int"):
+        # Typed as text and handed to the schema as typed: its message appears under the field.
+        NumberField(
             label,
-            value=float(value) if isinstance(value, int | float) else None,
+            value=value,
             on_value=on_value,
-            optional=True,
-            clearable=knob.optional,
-            dense=True,
-        )
-    elif knob.kind == "int":
-        solara.InputInt(
-            label,
-            value=int(value) if isinstance(value, int) else None,
-            on_value=on_value,
-            optional=True,
-            clearable=knob.optional,
-            dense=True,
+            integer=knob.kind == "int",
+            raw=True,
+            invalid=bool(errors),
         )
     elif knob.kind == "choice" or choices is not None:
         options = list(choices if choices is not None else knob.options)
@@ -333,27 +325,36 @@ def _shown(value: Any) -> str:
 @solara.component
 def NumberField(
     label: str,
-    value: float | int | None,
+    value: Any,
     on_value: Callable[[Any], None],
     integer: bool = False,
     optional: bool = False,
     minimum: float | None = None,
     maximum: float | None = None,
     classes: list[str] | None = None,
+    raw: bool = False,
+    invalid: bool = False,
 ):
     """A number typed as text, checked as it is typed; the problem shown under the field.
 
-    A number outside ``minimum .. maximum`` is not passed on: ``on_value(None)`` is called so
-    that what depends on it (a Run button) waits, and the message says the allowed range.
+    By default a number outside ``minimum .. maximum`` (or no number) is not passed on:
+    ``on_value(None)`` is called so that what depends on it (a Run button) waits, and the
+    message says the allowed range. With ``raw``, what was typed is passed on as it is (the
+    number, or the text when it is not one), for a caller that validates it itself (the
+    scenario schema) and shows its own messages; ``invalid`` then marks the field in red.
     """
     text, set_text = solara.use_state(_shown(value))
     error, set_error = solara.use_state(cast_none())
 
     def follow() -> None:
-        current, problem = parse_number(
-            text, integer=integer, optional=True, minimum=minimum, maximum=maximum
-        )
-        if value is not None and (problem is not None or current != value):
+        # The value changed from outside (another scenario): show it, unless it is what the
+        # field holds already (a number being typed, or text the caller was given back).
+        if isinstance(value, str):
+            return
+        current, problem = parse_number(text, integer=integer, optional=True)
+        if problem is not None and value is None:
+            return
+        if current != value:
             set_text(_shown(value))
             set_error(None)
 
@@ -361,6 +362,10 @@ def NumberField(
 
     def typed(new: str | None) -> None:
         set_text(new or "")
+        if raw:
+            number, problem = parse_number(new, integer=integer, optional=True)
+            on_value((new or "").strip() if problem is not None else number)
+            return
         number, problem = parse_number(
             new, integer=integer, optional=optional, minimum=minimum, maximum=maximum
         )
@@ -372,7 +377,7 @@ def NumberField(
         value=text,
         on_value=typed,
         continuous_update=True,
-        error=bool(error),
+        error=bool(error) or invalid,
         classes=classes or [],
     )
     if error:

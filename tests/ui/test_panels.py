@@ -59,8 +59,7 @@ def test_scenario_panel_loads_the_default_and_shows_schema_ranges():
 def test_a_bad_value_shows_its_message_next_to_the_control():
     _box, rc = solara.render(ScenarioPanel(), handle_error=False)
     steps = rc.find(v.TextField, label="Steps").widget
-    steps.v_model = "0"
-    steps.fire_event(next(iter(steps._event_handlers_map)).split(".")[0])
+    steps.v_model = "0"  # typed: checked as it is typed, no Enter needed
     rc.find(
         v.Html, children=["⚠ Input should be greater than or equal to 1, got 0"]
     ).assert_single()
@@ -311,3 +310,18 @@ def test_a_budget_above_the_population_is_shown_before_run():
     problem = caught.value.problems[0]
     assert problem.key == "seeding.budget"
     assert "10,000 people" in problem.message
+
+
+def test_a_number_that_is_not_one_is_shown_under_its_field_and_switching_clears_it():
+    _box, rc = solara.render(ScenarioPanel(), handle_error=False)
+    half_life = rc.find(v.TextField, label="Half life").widget
+    assert half_life.v_model == "12"
+    half_life.v_model = "soon"
+    rc.find(v.Html, class_="wom-knob-error").wait_for(timeout=10)
+    assert state.draft.value["content"]["half_life"] == "soon"
+    assert any("problem(s) to fix" in t for t in _texts(rc))
+    # Another scenario without half_life: the field is empty, not "None", and not in red.
+    state.load_ready_made(LAUNCH.with_name("classroom.toml"))
+    rc.find(v.TextField, label="Half life", v_model="").wait_for(timeout=10)
+    assert rc.find(v.TextField, label="Half life").widget.error is False
+    rc.close()
