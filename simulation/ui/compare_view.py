@@ -15,6 +15,7 @@ and Cancel; results made before a change are marked stale.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import math
 from typing import Any
@@ -24,7 +25,7 @@ import solara
 
 from simulation.errors import ScenarioError
 from simulation.metrics import METRICS
-from simulation.scenario import NETWORK_KINDS, Content, Diffusion, Money, Scenario, Seeding
+from simulation.scenario import Content, Diffusion, Money, Scenario, Seeding
 from simulation.ui import jobs
 from simulation.ui.analytic import overlay_for
 from simulation.ui.comparison import (
@@ -37,7 +38,7 @@ from simulation.ui.comparison import (
     run_comparison,
 )
 from simulation.ui.jobs import JobState
-from simulation.ui.knobs import Knob, get_value, knobs_of
+from simulation.ui.knobs import Knob, get_value, knobs_of, scenario_sections
 from simulation.ui.limits import MAX_RUNS, MAX_VARIANTS, too_big
 from simulation.ui.plots import bars_figure, png_bytes, timeline_figure
 from simulation.ui.widgets import ERROR_STYLE, HELP_STYLE, KnobControl, NumberField, ProblemList
@@ -75,30 +76,48 @@ goal_step: solara.Reactive[int | None] = solara.reactive(None)
 compare_job: solara.Reactive[JobState] = solara.reactive(JobState())
 
 
-def variant_knobs(base: Scenario | None = None) -> dict[str, Knob]:
-    """Keys a variant may change, by key.
+# Keys a strategy card does not offer: names, the replicate count and seed (the run sets
+# them), and the network's kind (a different kind needs other keys).
+_NOT_VARIED = {"name", "description", "runs", "seed", "network.kind", "network.seed"}
 
-    Steps, the network's size and shape, content, diffusion, seeding and money (not the
-    threshold distribution table).
+
+def variant_knobs(base: Scenario | None = None) -> dict[str, Knob]:
+    """Keys a variant may change, by key, labelled with their section ("Ad 1: Cpm").
+
+    Every key of the scenario's panel, rows of tables included (``segments[1].affinity``,
+    ``ads[0].spend_per_step``), whatever the strategy or rule. Without a scenario: steps,
+    content, diffusion, seeding and money.
     """
-    knobs = [k for k in knobs_of(Scenario) if k.key == "steps"]
-    if base is not None:
-        kind = NETWORK_KINDS.get(base.network.kind)
-        if kind is not None:
-            knobs += [k for k in knobs_of(kind, "network") if k.key != "network.seed"]
-    knobs += [
-        *knobs_of(Content, "content"),
-        *knobs_of(Diffusion, "diffusion"),
-        *knobs_of(Seeding, "seeding"),
-        *knobs_of(Money, "money"),
-    ]
-    return {k.key: k for k in knobs if k.kind != "threshold"}
+    if base is None:
+        plain = [k for k in knobs_of(Scenario) if k.key == "steps"]
+        plain += [
+            *knobs_of(Content, "content"),
+            *knobs_of(Diffusion, "diffusion"),
+            *knobs_of(Seeding, "seeding"),
+            *knobs_of(Money, "money"),
+        ]
+        knobs = [dataclasses.replace(k, label=knob_title(k)) for k in plain]
+    else:
+        sections = scenario_sections(base.to_toml_dict(), only_relevant=False)
+        knobs = [
+            dataclasses.replace(k, label=f"{title}: {k.label}")
+            for _prefix, title, section in sections
+            for k in section
+        ]
+    return {k.key: k for k in knobs if k.kind != "threshold" and k.key not in _NOT_VARIED}
 
 
 def knob_title(knob: Knob) -> str:
     """A key in plain words, its section first: "Seeding: Budget"."""
+    if ": " in knob.label:
+        return knob.label
     section = _SECTIONS.get(knob.key.rpartition(".")[0], knob.key.rpartition(".")[0])
     return f"{section}: {knob.label}"
+
+
+def short_label(knob: Knob) -> str:
+    """A key's label without its section ("Budget")."""
+    return knob.label.rpartition(": ")[2]
 
 
 def goal_of(metric: str, target: float | None, step: int | None) -> Goal | None:
@@ -284,7 +303,7 @@ def _VariantCard(index: int, variant: Variant, base: Scenario, knobs: dict[str, 
                     icon_name="mdi-close",
                     text=True,
                     on_click=remove,
-                    attributes={"aria-label": f"Undo the change of {knob.label}"},
+                    attributes={"aria-label": f"Undo the change of {short_label(knob)}"},
                 )
         if titles:
 
@@ -375,7 +394,7 @@ def _Combinations(base: Scenario, knobs: dict[str, Knob]):
                     )
                 with solara.Div(style={"flex": "2 1 200px"}):
                     solara.InputText(
-                        f"Values of {knobs[key].label.lower()}",
+                        f"Values of {short_label(knobs[key]).lower()}",
                         value=text,
                         on_value=set_text,
                         continuous_update=True,
@@ -404,7 +423,7 @@ def CompareView(scenario: Scenario | None):
     """Strategies side by side, the run controls, and the results."""
     knobs = solara.use_memo(
         lambda: variant_knobs(scenario),
-        dependencies=[scenario.network.kind if scenario is not None else None],
+        dependencies=[repr(scenario.to_toml_dict()) if scenario is not None else None],
     )
     with solara.Column(gap="12px", classes=["wom-compare"]):
         solara.Text(

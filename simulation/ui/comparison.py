@@ -34,6 +34,7 @@ __all__ = [
     "StoppedError",
     "Variant",
     "VariantResult",
+    "apply_overrides",
     "run_comparison",
 ]
 
@@ -76,7 +77,27 @@ class Variant:
         Raises:
             ScenarioError: naming the key, with the variant's name as the source.
         """
-        return base.with_overrides(self.overrides, source=f"variant '{self.name}'")
+        return apply_overrides(base, self.overrides, source=f"variant '{self.name}'")
+
+
+def apply_overrides(base: Scenario, overrides: dict[str, Any], *, source: str) -> Scenario:
+    """The base scenario with dotted keys set, rows of tables included (``ads[0].cpm``).
+
+    Like :meth:`Scenario.with_overrides`, whose keys cannot index a table's rows.
+
+    Raises:
+        ScenarioError: naming the key, with ``source`` as the source.
+    """
+    from simulation.scenario import parse_scenario
+    from simulation.ui.knobs import get_value, put_value
+
+    data = base.to_toml_dict()
+    for key, value in overrides.items():
+        parent = key.rpartition(".")[0]
+        if parent and "[" in parent and get_value(data, parent) is None:
+            raise ScenarioError.single(f"the scenario has no {parent}", key=key, source=source)
+        data = put_value(data, key, value)
+    return parse_scenario(data, source=source, base_dir=base.base_dir)
 
 
 @dataclass(frozen=True)

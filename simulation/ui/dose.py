@@ -20,6 +20,7 @@ import pandas as pd
 from simulation.errors import ScenarioError
 from simulation.metrics import summarize
 from simulation.scenario import Scenario
+from simulation.ui.comparison import apply_overrides
 
 __all__ = ["DoseSpec", "points", "run_dose", "steepest"]
 
@@ -89,7 +90,7 @@ def run_dose(
             if spec.line_key:
                 overrides[spec.line_key] = line
             where = f"sweep point {spec.key}={x}" + (f", {spec.line_key}={line}" if line else "")
-            scenario = base.with_overrides(overrides, source=where)
+            scenario = apply_overrides(base, overrides, source=where)
             graph_key = repr((scenario.network, scenario.segments, scenario.seed))
             prepared = prepare(scenario, graph=graphs.get(graph_key))
             graphs[graph_key] = prepared.graph

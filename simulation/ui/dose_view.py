@@ -64,7 +64,7 @@ def SweepView(scenario: Scenario | None):
     """The sweep builder and its curve."""
     knobs = solara.use_memo(
         lambda: variant_knobs(scenario),
-        dependencies=[scenario.network.kind if scenario is not None else None],
+        dependencies=[repr(scenario.to_toml_dict()) if scenario is not None else None],
     )
     with solara.Column(gap="12px", classes=["wom-sweep"]):
         solara.Text(

@@ -303,11 +303,15 @@ def knobs_of(model: type[BaseModel], prefix: str = "") -> list[Knob]:
     return knobs
 
 
-def scenario_sections(data: dict[str, Any]) -> list[tuple[str, str, list[Knob]]]:
+def scenario_sections(
+    data: dict[str, Any], *, only_relevant: bool = True
+) -> list[tuple[str, str, list[Knob]]]:
     """The knobs of a scenario draft, grouped as the scenario file is: (key, title, knobs).
 
     The network section follows the draft's ``network.kind``; there is one section per segment
-    and, for a threshold given as a distribution, one for ``diffusion.threshold``.
+    and, for a threshold given as a distribution, one for ``diffusion.threshold``. With
+    ``only_relevant`` (the default), keys of other strategies and rules are left out
+    (:func:`relevant`).
     """
     top = [
         k for k in knobs_of(Scenario) if k.key in ("name", "description", "steps", "runs", "seed")
@@ -367,7 +371,11 @@ def scenario_sections(data: dict[str, Any]) -> list[tuple[str, str, list[Knob]]]
         ]
     sections.append(("money", "Money", knobs_of(Money, "money")))
     return [
-        (prefix, title, [k for k in knobs if relevant(k, _table(data, prefix))])
+        (
+            prefix,
+            title,
+            [k for k in knobs if not only_relevant or relevant(k, _table(data, prefix))],
+        )
         for prefix, title, knobs in sections
     ]
 

@@ -14,6 +14,7 @@ import pytest
 import solara
 
 from simulation.engine import simulate
+from simulation.errors import ScenarioError
 from simulation.scenario import load_scenario, parse_scenario
 from simulation.ui import compare_view, dose_view
 from simulation.ui.compare_view import (
@@ -299,3 +300,17 @@ def test_the_glossary_says_what_each_metric_counts():
     assert metric == "earned_media_value"
     assert "money.cpm" in emv
     assert "0" in emv
+
+
+def test_a_variant_may_change_a_row_of_a_table():
+    knobs = variant_knobs(BASE)
+    assert knobs["segments[1].affinity"].label == "Segment: parents: Affinity"
+    assert "seeding.epsilon" in knobs  # a card may switch to imm and set its keys
+    changed = Variant("fans", {"segments[1].affinity": 1.5}).scenario(BASE)
+    assert changed.segments[1].affinity == 1.5
+    assert changed.segments[0].affinity == BASE.segments[0].affinity
+    with pytest.raises(ScenarioError, match=r"no ads\[0\]"):
+        Variant("ad", {"ads[0].cpm": 3.0}).scenario(BASE)
+    spec = DoseSpec("segments[1].affinity", 0.5, 1.5, 2, "sharers")
+    table = run_dose(BASE, spec, runs=5)
+    assert list(table["x"]) == [0.5, 1.5]
