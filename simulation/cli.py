@@ -271,7 +271,8 @@ def compare(
 
     scenario = load_scenario(scenario_file)
     variants = [paired.parse_vary(text) for text in varies]
-    total = (runs or scenario.runs) * (len(variants) + (baseline is None))
+    implicit = baseline is None and all(v.name != "baseline" for v in variants)
+    total = (runs or scenario.runs) * (len(variants) + implicit)
     update, close = progress_bar(total, scenario.name)
     try:
         result = paired.compare(
