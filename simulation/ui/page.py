@@ -73,6 +73,7 @@ _CSS = """
 a:focus-visible, button:focus-visible, input:focus-visible, [tabindex]:focus-visible,
 .v-tab:focus-visible, [role="button"]:focus-visible, [role="tab"]:focus-visible {
   outline: 3px solid #e69f00 !important; outline-offset: 2px !important; }
+.v-tab:focus-visible { outline-offset: -3px !important; }
 .wom-skip-link { position: absolute; left: -10000px; top: 0; }
 .wom-skip-link:focus { left: 8px; top: 8px; z-index: 1000; background: #fff; color: #1d3557;
   padding: 8px 14px; border-radius: 4px; font-weight: 600; }

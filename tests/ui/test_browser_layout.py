@@ -185,3 +185,11 @@ def test_keyboard_users_get_a_skip_link_and_a_focus_ring(chromium, url):
     )
     assert outline.split()[0] not in ("none", ""), outline
     page.screenshot(path=str(SHOTS / "layout-focus-ring.png"))
+    # From the main area, Run comparison is a few Tab presses away (it was 49 from the top).
+    presses = 1
+    while presses < 40 and not page.evaluate(
+        "!!document.activeElement.closest('.wom-run-compare')"
+    ):
+        page.keyboard.press("Tab")
+        presses += 1
+    assert presses <= 20, presses
