@@ -37,6 +37,7 @@ JOB_MEMORY_BYTES = 1024**3  # memory one comparison or sweep may take
 
 _BYTES_PER_PERSON = 2_048  # graph, seeds, kernel state (measured, see above)
 _BYTES_PER_TIE = 32  # both directions, target + weight + tie strength
+_THREADS = 4  # numba threads the engine's timeline sums are kept for (2 cores, with margin)
 
 
 def _mean_degree(scenario: Scenario) -> float:
@@ -62,8 +63,9 @@ def people(scenario: Scenario) -> int:
 def estimate_bytes(scenario: Scenario, runs: int, variants: int = 1) -> int:
     """Memory a run of ``variants`` x ``runs`` replicates of ``scenario`` needs, roughly.
 
-    The network and its kernel state once per variant (a variant may change the network), and
-    one number per replicate, metric and variant.
+    The network and its kernel state (for at most two variants at once: a variant may change
+    the network), one number per replicate, metric and variant, and the engine's per-step
+    timeline sums (two per thread, a row per step).
     """
     n = people(scenario)
     ties = n * _mean_degree(scenario) / 2.0
@@ -73,7 +75,8 @@ def estimate_bytes(scenario: Scenario, runs: int, variants: int = 1) -> int:
     except Exception:
         metrics = 60
     values = runs * variants * (metrics + 8) * 8
-    return int(graph * min(variants, 2) + values)
+    timelines = 2 * _THREADS * (scenario.steps + 2) * (metrics + 8) * 8
+    return int(graph * min(variants, 2) + values + timelines)
 
 
 def too_big(scenario: Scenario, runs: int, variants: int = 1) -> str | None:

@@ -218,6 +218,8 @@ def test_what_a_visitor_may_ask_for_is_capped():
     )
     assert "MB" in too_big(dense, 10)
     assert too_big(BASE, 200, 8) is None
+    long_run = BASE.with_overrides({"steps": 100_000})
+    assert estimate_bytes(long_run, 10) > estimate_bytes(BASE, 10) + 50 * 1024**2
     assert estimate_bytes(BASE, 200, 2) < 50 * 1024**2
 
 
