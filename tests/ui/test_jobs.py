@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import solara
 
 from simulation.ui import jobs, warmup
 from simulation.ui.jobs import Cancelled, JobState
+
+LAUNCH = Path(__file__).resolve().parents[2] / "scenarios" / "launch.toml"
 
 
 def _wait(target: solara.Reactive[JobState], timeout: float = 60.0) -> JobState:
@@ -177,3 +180,53 @@ def test_warm_up_compiles_every_ready_made_scenario():
     done, total = warmup.progress()
     assert done == total > 0
     assert warmup.error() is None
+
+
+def test_the_live_model_is_built_only_once_its_tab_is_opened():
+
+    from simulation.scenario import load_scenario
+    from simulation.ui import live_view
+    from simulation.ui.live_view import LiveView
+
+    live_view.live_job.set(JobState())
+    scenario = load_scenario(LAUNCH).with_overrides({"network.n": 500})
+    _box, rc = solara.render(LiveView(scenario, active=False), handle_error=False)
+    time.sleep(0.5)
+    assert live_view.live_job.value.status == "idle"  # hidden tab: nothing built
+    rc.render(LiveView(scenario, active=True))
+    state = _wait(live_view.live_job, 120)
+    assert state.status == "done"
+    assert state.result.people == 500
+    rc.close()
+
+
+def test_a_comparison_is_cancelled_between_batches():
+
+    from simulation.scenario import load_scenario
+    from simulation.ui import compare_view
+    from simulation.ui.comparison import Variant
+
+    scenario = load_scenario(LAUNCH).with_overrides({"network.n": 3000})
+    batches = []
+    original = compare_view.run_comparison
+
+    def counted(*args, **kwargs):
+        report = kwargs["progress"]
+
+        def spy(done, total):
+            batches.append(done)
+            if len(batches) == 2:
+                jobs.cancel(compare_view.compare_job.value)
+            report(done, total)
+
+        kwargs["progress"] = spy
+        return original(*args, **kwargs)
+
+    compare_view.run_comparison = counted
+    try:
+        compare_view.start_comparison(scenario, [Variant("a"), Variant("b")], 400)
+        state = _wait(compare_view.compare_job, 120)
+    finally:
+        compare_view.run_comparison = original
+    assert state.status == "cancelled"
+    assert len(batches) == 2  # stopped at the next batch boundary, nothing ran after it
