@@ -262,6 +262,60 @@ def metrics() -> None:
     click.echo(reference_markdown())
 
 
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--vary",
+    "varies",
+    multiple=True,
+    metavar='"NAME: KEY=VALUE[, KEY=VALUE]"',
+    help='A variant: a name and the keys it changes, e.g. --vary "sticky: content.stickiness=0.4".',
+)
+@click.option(
+    "--baseline",
+    help="The variant the others are compared with (default: the "
+    'scenario unchanged, named "baseline").',
+)
+@click.option("--runs", type=click.IntRange(min=2), help="Paired replicates per variant.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Seed (default: the scenario's).")
+@click.option("--metrics", help="Comma-separated metrics to compare (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+def compare(
+    scenario_file: Path,
+    varies: tuple[str, ...],
+    baseline: str | None,
+    runs: int | None,
+    seed: int | None,
+    metrics: str | None,
+    as_json: bool,
+) -> None:
+    """Compare variants of SCENARIO_FILE by paired replicates: differences, 95% CI, P(better)."""
+    from simulation import compare as paired
+    from simulation.scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    variants = [paired.parse_vary(text) for text in varies]
+    implicit = baseline is None and all(v.name != "baseline" for v in variants)
+    total = (runs or scenario.runs) * (len(variants) + implicit)
+    update, close = progress_bar(total, scenario.name)
+    try:
+        result = paired.compare(
+            scenario,
+            variants,
+            baseline=baseline,
+            runs=runs,
+            seed=seed,
+            metrics=_parse_metrics(metrics),
+            progress=update,
+        )
+    finally:
+        close()
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+    else:
+        paired.print_table(result, _terminal_width())
+
+
 # --------------------------------------------------------------------------- sweeps (issue 5)
 
 

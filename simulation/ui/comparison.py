@@ -20,17 +20,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulation.compare import paired_difference
 from simulation.engine import Prepared, prepare, simulate
 from simulation.errors import ScenarioError
-from simulation.metrics import METRICS, summarize
+from simulation.metrics import METRICS, describe, summarize
 from simulation.scenario import Scenario
 
 __all__ = [
     "HEADLINE_METRICS",
+    "MONEY_METRICS",
     "Comparison",
+    "Goal",
     "StoppedError",
     "Variant",
     "VariantResult",
+    "apply_overrides",
     "run_comparison",
 ]
 
@@ -42,6 +46,15 @@ HEADLINE_METRICS = (
     "conversions",
     "structural_virality",
     "peak_step",
+)
+# Money, charted when the scenario has any: cost_per_conversion is added per replicate here.
+MONEY_METRICS = (
+    "cost",
+    "revenue",
+    "roi",
+    "cost_per_conversion",
+    "seeding_cost",
+    "ad_spend",
 )
 # Timelines drawn for each variant.
 TIMELINE_METRICS = ("sharers", "reach", "engagements", "conversions")
@@ -64,7 +77,59 @@ class Variant:
         Raises:
             ScenarioError: naming the key, with the variant's name as the source.
         """
-        return base.with_overrides(self.overrides, source=f"variant '{self.name}'")
+        return apply_overrides(base, self.overrides, source=f"variant '{self.name}'")
+
+
+def apply_overrides(base: Scenario, overrides: dict[str, Any], *, source: str) -> Scenario:
+    """The base scenario with dotted keys set, rows of tables included (``ads[0].cpm``).
+
+    Like :meth:`Scenario.with_overrides`, whose keys cannot index a table's rows.
+
+    Raises:
+        ScenarioError: naming the key, with ``source`` as the source.
+    """
+    from simulation.scenario import parse_scenario
+    from simulation.ui.knobs import get_value, put_value
+
+    data = base.to_toml_dict()
+    for key, value in overrides.items():
+        parent = key.rpartition(".")[0]
+        if parent and "[" in parent and get_value(data, parent) is None:
+            raise ScenarioError.single(f"the scenario has no {parent}", key=key, source=source)
+        data = put_value(data, key, value)
+    return parse_scenario(data, source=source, base_dir=base.base_dir)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A campaign goal: at least ``target`` of ``metric`` by step ``step`` (``None``: the end)."""
+
+    metric: str = "conversions"
+    target: float = 0.0
+    step: int | None = None
+
+    def describe(self) -> str:
+        """The goal in words."""
+        when = f"by step {self.step}" if self.step is not None else "by the end"
+        return f"at least {self.target:,.6g} {self.metric.replace('_', ' ')} {when}"
+
+
+def goal_probability(values: np.ndarray, target: float) -> dict[str, float]:
+    """Share of replicates reaching ``target``, with its 95% Wilson interval.
+
+    Returns:
+        ``{"p", "low", "high", "runs"}`` (undefined replicates are left out).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    n = len(values)
+    if n == 0:
+        return {"p": math.nan, "low": math.nan, "high": math.nan, "runs": 0}
+    p = float((values >= target).mean())
+    z = 1.959963984540054
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return {"p": p, "low": max(0.0, centre - half), "high": min(1.0, centre + half), "runs": n}
 
 
 # Results compare by identity: their numpy arrays have no truth value, and Solara compares a
@@ -77,6 +142,9 @@ class VariantResult:
         values: Metric -> one value per replicate.
         timeline: Metric -> mean cumulative count per step.
         band: Metric -> (low, high) per step, the 95% interval of the mean (batch means).
+        seeds: People seeded (bought) per campaign.
+        goal_values: The goal's metric per replicate at the goal's step (when it has one
+            before the end; else the goal is read from ``values``).
     """
 
     variant: Variant
@@ -84,6 +152,8 @@ class VariantResult:
     values: dict[str, np.ndarray]
     timeline: dict[str, np.ndarray]
     band: dict[str, tuple[np.ndarray, np.ndarray]]
+    seeds: int = 0
+    goal_values: np.ndarray | None = None
 
     def summary(self, metric: str) -> dict[str, Any]:
         """Mean, std, ``ci95`` and ``pi95`` of a metric (see :func:`summarize`)."""
@@ -97,6 +167,69 @@ class Comparison:
     results: list[VariantResult]
     runs: int
     seed: int
+    goal: Goal | None = None
+
+    def result(self, name: str) -> VariantResult:
+        """The named variant's results."""
+        return next(r for r in self.results if r.variant.name == name)
+
+    def differences(self, baseline: str, metrics: list[str]) -> pd.DataFrame:
+        """Paired differences from the baseline (common random numbers), one row each.
+
+        Columns: variant, metric, mean (the variant's), pi95 (the range one campaign falls
+        in), difference, its ci95, p_better (see :func:`simulation.compare.paired_difference`).
+        """
+        base = self.result(baseline)
+        rows = []
+        for result in self.results:
+            if result.variant.name == baseline:
+                continue
+            for metric in metrics:
+                if metric not in result.values or metric not in base.values:
+                    continue
+                d = paired_difference(result.values[metric], base.values[metric], metric)
+                s = result.summary(metric)
+                rows.append(
+                    {
+                        "variant": result.variant.name,
+                        "metric": metric,
+                        "mean": s["mean"],
+                        "range95_low": s["pi95"][0],
+                        "range95_high": s["pi95"][1],
+                        "difference": d["mean"],
+                        "ci95_low": d["ci95"][0],
+                        "ci95_high": d["ci95"][1],
+                        "p_better": d["p_better"],
+                        "better": d["better"],
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def goal_table(self, goal: Goal | None = None) -> pd.DataFrame:
+        """P(reaching the goal) per variant with its 95% interval (empty without a goal).
+
+        A goal whose step is before the end is read from the replicates run to that step
+        (the run's own goal); otherwise from the final values.
+        """
+        goal = goal or self.goal
+        rows = []
+        if goal is None:
+            return pd.DataFrame(rows)
+        for result in self.results:
+            if goal.step is not None and goal.step < result.scenario.steps:
+                if (
+                    self.goal is None
+                    or self.goal.step != goal.step
+                    or self.goal.metric != (goal.metric)
+                ):
+                    continue  # this step was not run: run again
+                values = result.goal_values
+            else:
+                values = result.values.get(goal.metric)
+            if values is None:
+                continue
+            rows.append({"variant": result.variant.name, **goal_probability(values, goal.target)})
+        return pd.DataFrame(rows)
 
     @property
     def metrics(self) -> list[str]:
@@ -132,9 +265,12 @@ class Comparison:
             for result in self.results:
                 s = result.summary(metric)
                 row[result.variant.name] = (
-                    f"{_fmt(s['mean'])} ({_fmt(s['ci95'][0])} – {_fmt(s['ci95'][1])})"
+                    f"{_fmt(s['mean'])} ({_fmt(s['ci95'][0])} – {_fmt(s['ci95'][1])}); "
+                    f"one campaign: {_fmt(s['pi95'][0])} – {_fmt(s['pi95'][1])}"
                 )
-            row["meaning"] = METRICS[metric].meaning if metric in METRICS else "per segment"
+            row["meaning"] = describe(metric) or (
+                METRICS[metric].meaning if metric in METRICS else ""
+            )
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -167,6 +303,7 @@ def run_comparison(
     batches: int = 10,
     progress: Callable[[int, int], None] | None = None,
     stop: Callable[[], bool] | None = None,
+    goal: Goal | None = None,
 ) -> Comparison:
     """Run ``runs`` replicates of every variant, in ``batches`` batches each.
 
@@ -179,6 +316,8 @@ def run_comparison(
         batches: Batches per variant (at least 2 for a timeline band).
         progress: Called with (replicates done, total) over all variants.
         stop: Polled between batches; when it returns true the run raises :class:`StoppedError`.
+        goal: A goal; when it has a step before the end, each variant's replicates also run to
+            that step (same seed and replicate indices) for the goal's metric.
 
     Raises:
         ScenarioError: a variant is not a valid scenario (the problem names the variant).
@@ -186,7 +325,8 @@ def run_comparison(
     """
     seed = base.seed if seed is None else seed
     scenarios = [v.scenario(base) for v in variants]
-    total = runs * len(variants)
+    early = goal is not None and goal.step is not None
+    total = runs * len(variants) * (2 if early else 1)
     done = 0
     graphs: dict[str, Any] = {}
     results = []
@@ -220,16 +360,40 @@ def run_comparison(
                 half = np.zeros_like(mean)
             timeline[name] = mean
             band[name] = (mean - half, mean + half)
+        merged = {name: np.concatenate(parts) for name, parts in values.items()}
+        if "cost" in merged and "conversions" in merged:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                merged["cost_per_conversion"] = np.where(
+                    merged["conversions"] > 0, merged["cost"] / merged["conversions"], np.nan
+                )
+        goal_values = None
+        if early and goal.step < scenario.steps:
+            if stop is not None and stop():
+                raise StoppedError
+            short = scenario.with_overrides({"steps": goal.step}, source=f"goal ({variant.name})")
+            goal_values = simulate(
+                short,
+                runs=runs,
+                seed=seed,
+                metrics=[goal.metric],
+                prepared=prepare(short, graph=prepared.graph),
+            ).values[goal.metric]
+        if early:
+            done += runs
+            if progress is not None:
+                progress(done, total)
         results.append(
             VariantResult(
                 variant=variant,
                 scenario=scenario,
-                values={name: np.concatenate(parts) for name, parts in values.items()},
+                values=merged,
                 timeline=timeline,
                 band=band,
+                seeds=int(prepared.plan.size),
+                goal_values=goal_values,
             )
         )
-    return Comparison(results=results, runs=runs, seed=seed)
+    return Comparison(results=results, runs=runs, seed=seed, goal=goal)
 
 
 def _prepare_sharing_graph(scenario: Scenario, graphs: dict[str, Any]) -> Prepared:

@@ -15,7 +15,8 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "Reach": ("how many different people saw the content at least once", "reach"),
     "Impressions": ("how many times it was seen, counting every view", "impressions"),
     "Engagement": (
-        "likes, comments, shares and clicks: people doing something with it",
+        "likes and comments: people reacting to it (shares and clicks are counted apart, as "
+        "shares and clicks)",
         "engagements",
     ),
     "Earned media": (
@@ -31,6 +32,13 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "Conversion": ("a purchase that followed a click through to the shop", "conversions"),
     "Seeds": ("the people who post first, often influencers the brand pays", "sharers"),
     "Referral": ("a click to the shop that came from someone's share", "clicks"),
+    "Earned media value (EMV)": (
+        "what the earned impressions would have cost as ads: earned impressions / 1,000 x a "
+        "CPM. The CPM is money.cpm, else the mean CPM of the brand's ads; with neither it is "
+        "0, so EMV is 0 until you set money.cpm (Money section)",
+        "earned_media_value",
+    ),
+    "ROI": ("return on investment: (revenue - cost) / cost; none when nothing is spent", "roi"),
 }
 
 

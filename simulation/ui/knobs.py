@@ -19,22 +19,34 @@ from pydantic import BaseModel
 from simulation.errors import Problem, ScenarioError
 from simulation.scenario import (
     NETWORK_KINDS,
+    Ad,
+    Competitor,
     Content,
+    Crisis,
     Diffusion,
+    Market,
+    Money,
+    Post,
     Scenario,
     Seeding,
     Segment,
     ThresholdDistribution,
+    Ties,
 )
 
 __all__ = [
     "NETWORK_STARTERS",
+    "OPTIONAL_TABLES",
+    "ROW_TABLES",
     "Knob",
+    "add_row",
     "get_value",
     "knobs_of",
     "network_kind_change",
     "problems_by_key",
     "put_value",
+    "relevant",
+    "remove_row",
     "scenario_sections",
 ]
 
@@ -55,6 +67,90 @@ NETWORK_STARTERS: dict[str, Any] = {
     "rewire": 0.1,
     "triangle_p": 0.3,
 }
+
+
+# Tables of rows the panel can add to and remove from: key -> (what one row is, a starter row).
+# Starters are examples, not rules: the schema validates whatever the user ends up with.
+ROW_TABLES: dict[str, tuple[str, dict[str, Any]]] = {
+    "segments": ("segment", {"name": "segment", "share": 0.1, "affinity": 1.0}),
+    "posts": ("post", {"name": "post", "start": 0}),
+    "ads": ("ad", {"spend_per_step": 10.0, "cpm": 8.0}),
+    "competitors": ("competitor", {"name": "rival"}),
+}
+# Tables that are absent unless added: key -> (title, a starter table).
+OPTIONAL_TABLES: dict[str, tuple[str, dict[str, Any]]] = {
+    "ties": ("strong and weak ties", {"strong": "segment"}),
+    "crisis": ("a crisis", {}),
+}
+# Which key of a table chooses among alternatives whose own keys matter only for one of them.
+_SELECTORS = {"seeding": "strategy", "diffusion": "rule", "ties": "strong"}
+# Keys whose description names several alternatives (the rest say "`imm`: ...").
+_USED_BY = {
+    "propagation": ("strategy", {"imm", "degree_discount", "celf"}),
+    "mc_runs": ("strategy", {"celf"}),
+    "budget": ("strategy", set(Seeding.model_fields["strategy"].annotation.__args__) - {"nodes"}),
+}
+_FOR = re.compile(r"^`?([a-z_]+)`?(?: rule| strategy)?: ")
+
+
+def relevant(knob: Knob, table: dict[str, Any]) -> bool:
+    """Whether a key matters under its table's current strategy, rule or kind of strong tie.
+
+    The alternative a key belongs to is read from its description ("`imm`: ...", "bass
+    rule: ..."), or for keys shared by several alternatives from a short list. A key that is
+    set stays shown, so that it can be removed.
+    """
+    name = knob.key.rpartition(".")[2]
+    if name in table and table[name] != knob.default:
+        return True
+    prefix = knob.key.rpartition(".")[0]
+    selector = next((v for k, v in _SELECTORS.items() if prefix.endswith(k)), None)
+    if selector is None or name == selector:
+        return True
+    fields = {"strategy": Seeding, "rule": Diffusion, "strong": Ties}[selector].model_fields
+    current = table.get(selector, fields[selector].default)
+    if name in _USED_BY:
+        which, values = _USED_BY[name]
+        if name == "mc_runs" and table.get("money") is not None:
+            return True
+        return which != selector or current in values
+    match = _FOR.match(knob.help or "")
+    if match is None:
+        return True
+    return match.group(1) == current
+
+
+def add_row(data: dict[str, Any], table: str) -> dict[str, Any]:
+    """A copy of a draft with a starter row appended to a table of rows (a unique name)."""
+    import copy
+
+    out = copy.deepcopy(data)
+    rows = out.get(table) if isinstance(out.get(table), list) else []
+    row = copy.deepcopy(ROW_TABLES[table][1])
+    if "name" in row:
+        names = {r.get("name") for r in rows if isinstance(r, dict)}
+        stem = row["name"]
+        row["name"] = next(
+            f"{stem}{i}"
+            for i in range(len(rows) + 1, len(rows) + 1000)
+            if f"{stem}{i}" not in names
+        )
+    out[table] = [*rows, row]
+    return out
+
+
+def remove_row(data: dict[str, Any], table: str, index: int) -> dict[str, Any]:
+    """A copy of a draft without row ``index`` of a table (the table dropped when empty)."""
+    import copy
+
+    out = copy.deepcopy(data)
+    rows = out.get(table) if isinstance(out.get(table), list) else []
+    rows = [r for i, r in enumerate(rows) if i != index]
+    if rows:
+        out[table] = rows
+    else:
+        out.pop(table, None)
+    return out
 
 
 @dataclass(frozen=True)
@@ -207,11 +303,15 @@ def knobs_of(model: type[BaseModel], prefix: str = "") -> list[Knob]:
     return knobs
 
 
-def scenario_sections(data: dict[str, Any]) -> list[tuple[str, str, list[Knob]]]:
+def scenario_sections(
+    data: dict[str, Any], *, only_relevant: bool = True
+) -> list[tuple[str, str, list[Knob]]]:
     """The knobs of a scenario draft, grouped as the scenario file is: (key, title, knobs).
 
     The network section follows the draft's ``network.kind``; there is one section per segment
-    and, for a threshold given as a distribution, one for ``diffusion.threshold``.
+    and, for a threshold given as a distribution, one for ``diffusion.threshold``. With
+    ``only_relevant`` (the default), keys of other strategies and rules are left out
+    (:func:`relevant`).
     """
     top = [
         k for k in knobs_of(Scenario) if k.key in ("name", "description", "steps", "runs", "seed")
@@ -242,10 +342,52 @@ def scenario_sections(data: dict[str, Any]) -> list[tuple[str, str, list[Knob]]]
             )
         )
     sections.append(("seeding", "Seeding", knobs_of(Seeding, "seeding")))
-    for i, segment in enumerate(data.get("segments") or []):
-        name = segment.get("name", i + 1) if isinstance(segment, dict) else i + 1
+    for i, segment in enumerate(_rows(data, "segments")):
+        name = segment.get("name", i + 1)
         sections.append((f"segments[{i}]", f"Segment: {name}", knobs_of(Segment, f"segments[{i}]")))
-    return sections
+    for i, post in enumerate(_rows(data, "posts")):
+        sections.append(
+            (f"posts[{i}]", f"Post: {post.get('name', i + 1)}", knobs_of(Post, f"posts[{i}]"))
+        )
+    for i, ad in enumerate(_rows(data, "ads")):
+        where = f" ({ad['segment']})" if ad.get("segment") else ""
+        sections.append((f"ads[{i}]", f"Ad {i + 1}{where}", knobs_of(Ad, f"ads[{i}]")))
+    for i, rival in enumerate(_rows(data, "competitors")):
+        name = rival.get("name", i + 1)
+        key = f"competitors[{i}]"
+        sections += [
+            (key, f"Competitor: {name}", knobs_of(Competitor, key)),
+            (f"{key}.content", f"Competitor {name}: content", knobs_of(Content, f"{key}.content")),
+            (f"{key}.seeding", f"Competitor {name}: seeds", knobs_of(Seeding, f"{key}.seeding")),
+        ]
+    if _rows(data, "competitors"):
+        sections.append(("market", "Market", knobs_of(Market, "market")))
+    if isinstance(data.get("ties"), dict):
+        sections.append(("ties", "Ties: strong and weak", knobs_of(Ties, "ties")))
+    if isinstance(data.get("crisis"), dict):
+        sections += [
+            ("crisis", "Crisis", knobs_of(Crisis, "crisis")),
+            ("crisis.seeding", "Crisis: who posts it first", knobs_of(Seeding, "crisis.seeding")),
+        ]
+    sections.append(("money", "Money", knobs_of(Money, "money")))
+    return [
+        (
+            prefix,
+            title,
+            [k for k in knobs if not only_relevant or relevant(k, _table(data, prefix))],
+        )
+        for prefix, title, knobs in sections
+    ]
+
+
+def _rows(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    rows = data.get(table)
+    return [r if isinstance(r, dict) else {} for r in rows] if isinstance(rows, list) else []
+
+
+def _table(data: dict[str, Any], prefix: str) -> dict[str, Any]:
+    value = get_value(data, prefix) if prefix else data
+    return value if isinstance(value, dict) else {}
 
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

@@ -9,6 +9,7 @@ DataCollector, and a seed's cascade tree. Positions are computed once per graph
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,11 +25,13 @@ from simulation.ui.drawing import (
     drawn_people,
     layout,
 )
+from simulation.ui.limits import LIVE_PEOPLE
 
 __all__ = ["LIVE_LIMIT", "STATE_COLORS", "Frame", "LiveCascade"]
 
-# Largest network the live view builds a Mesa model for (an agent per person).
-LIVE_LIMIT = 200_000
+# Largest network the live view builds a Mesa model for (an agent per person, about 2 KB each:
+# see :mod:`simulation.ui.limits`).
+LIVE_LIMIT = LIVE_PEOPLE
 
 # Colour of each person state (states the model may add later fall back to grey).
 STATE_COLORS = {
@@ -88,6 +91,8 @@ class LiveCascade:
         self.seeds = np.array([c.person for c in self.model.brand.seeds], dtype=np.int64)
         self.drawing: Drawing = layout(graph, drawn_people(graph, self.seeds, limit))
         self._position = {int(p): i for i, p in enumerate(self.drawing.people)}
+        # The play thread and the Step button never step the model at the same time.
+        self._lock = threading.Lock()
 
     @property
     def people(self) -> int:
@@ -114,9 +119,10 @@ class LiveCascade:
 
     def step(self) -> Frame:
         """Advance one step and return what to show."""
-        if self.model.running:
-            self.model.step()
-        return self.frame()
+        with self._lock:
+            if self.model.running:
+                self.model.step()
+            return self.frame()
 
     def timeline(self) -> dict[str, list[float]]:
         """Cumulative counts per step so far (from the model's DataCollector)."""

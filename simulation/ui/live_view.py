@@ -15,7 +15,9 @@ import solara
 
 from simulation.agents import STATES
 from simulation.scenario import Scenario
+from simulation.ui import jobs
 from simulation.ui.glossary import metric_meaning
+from simulation.ui.jobs import JobState
 from simulation.ui.live import LIVE_LIMIT, STATE_COLORS, LiveCascade
 from simulation.ui.widgets import HELP_STYLE, NetworkCanvas, ProblemList
 
@@ -49,38 +51,78 @@ def _scenario_too_big(scenario: Scenario) -> bool:
     return n > LIVE_LIMIT
 
 
+# The session's live model build (a job: never interrupted inside numba, see jobs.py).
+live_job: solara.Reactive[JobState] = solara.reactive(JobState())
+
+
+def _play(live: LiveCascade, speed: int, stop: threading.Event, on_step, on_end) -> None:
+    """Step ``live`` at ``speed`` steps a second until ``stop`` is set or nothing can change.
+
+    ``stop`` is looked at between steps only: a step (numba) is never interrupted.
+    """
+    while not stop.is_set():
+        started = time.perf_counter()
+        live.step()
+        on_step()
+        if not live.model.running:
+            on_end()
+            return
+        stop.wait(max(0.0, 1.0 / speed - (time.perf_counter() - started)))
+
+
 @solara.component
-def LiveView(scenario: Scenario | None):
-    """The live cascade of one replicate of ``scenario``."""
+def LiveView(scenario: Scenario | None, active: bool = True):
+    """The live cascade of one replicate of ``scenario``.
+
+    Args:
+        scenario: The scenario (``None`` while it is not valid).
+        active: Whether the tab is shown: the model (an agent per person) is built only once
+            the tab has been opened.
+    """
     run, set_run = solara.use_state(0)
     resets, set_resets = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
     speed, set_speed = solara.use_state(4)
     tick, set_tick = solara.use_state(0)
     chosen_seed, set_chosen_seed = solara.use_state(None)
+    was_opened, set_opened = solara.use_state(False)
+    opened = was_opened or active
+
+    def remember_opened() -> None:
+        if active:
+            set_opened(True)
+
+    solara.use_effect(remember_opened, dependencies=[active])
     key = repr(scenario.to_toml_dict()) + scenario.base_dir if scenario is not None else ""
+    wanted = (key, run, resets)
 
-    def build() -> LiveCascade | None:
-        if scenario is None or _scenario_too_big(scenario):
-            return None
-        return LiveCascade(scenario, run=run)
-
-    built = solara.use_thread(build, dependencies=[key, run, resets])
-    live = built.value if built.state == solara.ResultState.FINISHED else None
-
-    def play_loop(cancel: threading.Event) -> None:
-        if not playing or live is None:
+    def build() -> None:
+        if not opened or scenario is None or _scenario_too_big(scenario):
             return
-        while not cancel.is_set():
-            started = time.perf_counter()
-            live.step()
-            set_tick(lambda t: t + 1)
-            if not live.model.running:
-                set_playing(False)
-                return
-            cancel.wait(max(0.0, 1.0 / speed - (time.perf_counter() - started)))
+        if live_job.peek().inputs == wanted and live_job.peek().status != "cancelled":
+            return
+        set_playing(False)
+        jobs.start(live_job, lambda _report: LiveCascade(scenario, run=run), inputs=wanted)
 
-    solara.use_thread(play_loop, dependencies=[playing, live, speed])
+    solara.use_effect(build, dependencies=[opened, key, run, resets])
+    state = live_job.value
+    current = state.inputs == wanted
+    live = state.result if state.status == "done" and current else None
+
+    def play_loop():
+        if not playing or live is None:
+            return None
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_play,
+            args=(live, speed, stop, lambda: set_tick(lambda t: t + 1), lambda: set_playing(False)),
+            name="wom-live-play",
+            daemon=True,
+        )
+        thread.start()
+        return stop.set
+
+    solara.use_effect(play_loop, dependencies=[playing, live, speed])
 
     def reset() -> None:
         set_playing(False)
@@ -112,13 +154,12 @@ def LiveView(scenario: Scenario | None):
                 f"{scenario.network.n:,}. Lower the network's n, or compare strategies instead."
             )
             return
-        if built.state == solara.ResultState.ERROR:
-            error = built.error
-            problems = getattr(error, "problems", None)
+        if state.status == "failed" and current:
+            problems = getattr(state.error, "problems", None)
             if problems:
                 ProblemList(problems)
             else:
-                solara.Error(f"Could not build the model: {error}")
+                solara.Error(f"Could not build the model: {type(state.error).__name__}")
             return
         with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
             running = live is not None and live.model.running
@@ -157,7 +198,11 @@ def LiveView(scenario: Scenario | None):
         if live is None:
             with solara.Column(style={"padding": "40px", "align-items": "center"}):
                 solara.SpinnerSolara(size="60px")
-                solara.Text("Building the network…")
+                waiting = state.note if current and state.note else ""
+                solara.Text(
+                    "Building the network…" + (f" ({waiting})" if waiting else ""),
+                    classes=["wom-live-building"],
+                )
             return
         frame = live.frame()
         drawing = live.drawing

@@ -68,10 +68,17 @@ def ResultsView():
         if not sweep.grid_keys or not sweep.metrics:
             solara.Warning("This sweep has no grid keys or no metrics to plot.")
             return
-        metric_now = metric if metric in sweep.metrics else sweep.metrics[0]
-        x_now = x if x in sweep.grid_keys else sweep.grid_keys[0]
+        defaults = sweep.defaults()
+        metric_now = metric if metric in sweep.metrics else defaults["metric"]
+        x_now = x if x in sweep.grid_keys else defaults["x"]
         others = [k for k in sweep.grid_keys if k != x_now]
-        line_now = line if line in others else (others[0] if others else None)
+        line_now = (
+            line
+            if line in others
+            else (
+                defaults["line"] if defaults["line"] in others else (others[0] if others else None)
+            )
+        )
         with solara.Row(gap="10px", style={"flex-wrap": "wrap"}):
             with solara.Div(style={"width": "220px"}):
                 solara.Select("Metric", values=sweep.metrics, value=metric_now, on_value=set_metric)
@@ -84,7 +91,16 @@ def ResultsView():
         if meaning:
             solara.Text(f"{metric_now}: {meaning}", style=HELP_STYLE)
         table = metric_by_key(sweep.frame, metric_now, x_now, line_now)
-        figure = sweep_figure(table, metric_now, x_now, line_now)
+        figure = sweep_figure(
+            table, metric_now, x_now, line_now, log_x=defaults["log_x"], log_y=defaults["log_y"]
+        )
+        if sweep.report:
+            solara.Text(
+                "Shown first as the experiment's [report] asks"
+                + (" (logarithmic axes)" if defaults["log_x"] or defaults["log_y"] else "")
+                + ".",
+                style=HELP_STYLE,
+            )
         solara.FigureMatplotlib(figure, format="png")
         with solara.Row(gap="8px"):
             solara.FileDownload(

@@ -9,6 +9,7 @@ session's own temporary folder under a name the app chooses.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from typing import Any
 
@@ -19,10 +20,14 @@ from simulation.errors import ScenarioError
 from simulation.scenario import Scenario
 from simulation.ui import state
 from simulation.ui.knobs import (
+    OPTIONAL_TABLES,
+    ROW_TABLES,
+    add_row,
     get_value,
     network_kind_change,
     problems_by_key,
     put_value,
+    remove_row,
     scenario_sections,
 )
 from simulation.ui.widgets import (
@@ -280,10 +285,76 @@ def ScenarioPanel():
                     summary=("⚠ " if has_problem else "") + title,
                     expand=prefix in _OPEN or has_problem,
                 ),
-                solara.Column(gap="4px"),
+                solara.Column(gap="4px", classes=[f"wom-section-{_css(prefix or 'scenario')}"]),
             ):
                 for knob in knobs:
                     _knob(knob, data, by_key, segments)
+                _remove_button(prefix)
+        _AddButtons(data)
+
+
+_ROW = re.compile(r"^([a-z_]+)\[(\d+)\]$")
+
+
+def _css(prefix: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", prefix.lower()).strip("-")
+
+
+def _remove_button(prefix: str) -> None:
+    """A "Remove this ad" button under a row of a table, "Remove the crisis" under a table."""
+    row = _ROW.match(prefix)
+    if row and row.group(1) in ROW_TABLES:
+        table, index = row.group(1), int(row.group(2))
+        what = ROW_TABLES[table][0]
+        solara.Button(
+            f"Remove this {what}",
+            icon_name="mdi-delete-outline",
+            text=True,
+            small=True,
+            on_click=lambda: state.draft.set(remove_row(state.draft.value, table, index)),
+            classes=[f"wom-remove-{table}"],
+        )
+    elif prefix in OPTIONAL_TABLES:
+        solara.Button(
+            f"Remove {OPTIONAL_TABLES[prefix][0]}",
+            icon_name="mdi-delete-outline",
+            text=True,
+            small=True,
+            on_click=lambda: state.draft.set(put_value(state.draft.value, prefix, None)),
+            classes=[f"wom-remove-{prefix}"],
+        )
+
+
+@solara.component
+def _AddButtons(data: dict[str, Any]):
+    """Add a row to a table (segment, post, ad, competitor) or an optional table."""
+    with solara.Row(gap="6px", style={"flex-wrap": "wrap"}, classes=["wom-add-rows"]):
+        for table, (what, _starter) in ROW_TABLES.items():
+            solara.Button(
+                f"Add {'an' if what[0] in 'aeiou' else 'a'} {what}",
+                icon_name="mdi-plus",
+                outlined=True,
+                small=True,
+                on_click=lambda table=table: state.draft.set(add_row(state.draft.value, table)),
+                classes=[f"wom-add-{table}"],
+            )
+        for table, (title, starter) in OPTIONAL_TABLES.items():
+            if not isinstance(data.get(table), dict):
+                solara.Button(
+                    f"Add {title}",
+                    icon_name="mdi-plus",
+                    outlined=True,
+                    small=True,
+                    on_click=lambda table=table, starter=starter: state.draft.set(
+                        put_value(state.draft.value, table, dict(starter))
+                    ),
+                    classes=[f"wom-add-{table}"],
+                )
+    solara.Text(
+        "Segments' shares must add up to 1; a post, ad or competitor takes its name in the "
+        "metrics (e.g. sharers[post:teaser]).",
+        style=HELP_STYLE,
+    )
 
 
 def _upload_outcome(upload: tuple | None, which: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import solara
 
-from simulation.errors import ScenarioError
+from simulation.errors import Problem, ScenarioError
 from simulation.scenario import Scenario, load_scenario, parse_scenario
 
 __all__ = [
@@ -92,6 +92,34 @@ def _allowed_dirs() -> list[Path]:
     return allowed
 
 
+def _check_budgets(scenario: Scenario, name: str) -> None:
+    """Budgets above the population, found before Run, for a network of known size.
+
+    The engine finds them only when it builds the network; every seeding table is checked.
+
+    Raises:
+        ScenarioError: naming the budget's key.
+    """
+    people = getattr(scenario.network, "n", None)
+    if not isinstance(people, int):
+        return
+    tables = [("seeding", scenario.seeding)]
+    tables += [(f"competitors[{i}].seeding", c.seeding) for i, c in enumerate(scenario.competitors)]
+    if scenario.crisis is not None:
+        tables.append(("crisis.seeding", scenario.crisis.seeding))
+    problems = [
+        Problem(
+            f"budget {seeding.budget:,} is above the {people:,} people of the population",
+            key=f"{key}.budget",
+            source=name or "scenario",
+        )
+        for key, seeding in tables
+        if seeding.strategy != "nodes" and seeding.money is None and seeding.budget > people
+    ]
+    if problems:
+        raise ScenarioError(problems)
+
+
 def validate_draft(data: dict[str, Any], folder: str, name: str) -> Scenario:
     """Validate a draft; an edge list must be one the session uploaded or a shipped one.
 
@@ -101,6 +129,7 @@ def validate_draft(data: dict[str, Any], folder: str, name: str) -> Scenario:
     scenario = parse_scenario(
         json.loads(json.dumps(data)), source=name or "scenario", base_dir=folder
     )
+    _check_budgets(scenario, name)
     if scenario.network.kind == "edge_list":
         path = (Path(folder) / scenario.network.path).resolve()
         if not any(path.is_relative_to(d) for d in _allowed_dirs()):

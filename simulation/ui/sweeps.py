@@ -67,13 +67,45 @@ class Sweep:
             self.grid_keys = [c for c in columns if c in grid]
         else:
             self.grid_keys = [c for c in columns if "." in c and not _is_metric(c)]
+        # "point" is the design point's index, "run" and "seed" the replicate's: not metrics.
         self.metrics = [
             c
             for c in columns
             if c not in self.grid_keys
-            and c not in ("run", "seed")
+            and c not in ("run", "seed", "point")
             and pd.api.types.is_numeric_dtype(frame[c])
         ]
+        metrics_first = [m for m in self.metrics if _is_metric(m)]
+        self.metrics = metrics_first + [m for m in self.metrics if m not in metrics_first]
+
+    @property
+    def report(self) -> dict:
+        """The experiment's ``[report]`` settings (metrics, x, by, log_x, log_y), if any."""
+        experiment = self.manifest.get("experiment")
+        report = experiment.get("report") if isinstance(experiment, dict) else None
+        return report if isinstance(report, dict) else {}
+
+    def defaults(self) -> dict:
+        """What to show first: the ``[report]``'s metric, x, line and axes, else sensible ones.
+
+        The metric is the report's first that the sweep has, else ``sharers``, else the first
+        metric; x and the line are the report's when they are grid keys.
+        """
+        report = self.report
+        wanted = [m for m in report.get("metrics") or [] if m in self.metrics]
+        metric = wanted[0] if wanted else ("sharers" if "sharers" in self.metrics else None)
+        metric = metric or (self.metrics[0] if self.metrics else None)
+        x = report.get("x") if report.get("x") in self.grid_keys else None
+        x = x or (self.grid_keys[0] if self.grid_keys else None)
+        others = [k for k in self.grid_keys if k != x]
+        line = report.get("by") if report.get("by") in others else (others[0] if others else None)
+        return {
+            "metric": metric,
+            "x": x,
+            "line": line,
+            "log_x": bool(report.get("log_x", False)),
+            "log_y": bool(report.get("log_y", False)),
+        }
 
 
 def _manifest_path(folder: Path) -> Path | None:

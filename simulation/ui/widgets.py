@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -25,10 +26,13 @@ __all__ = [
     "FileInfo",
     "KnobControl",
     "NetworkCanvas",
+    "NumberField",
     "ProblemList",
+    "parse_number",
 ]
 
 HELP_STYLE = {"font-size": "11.5px", "color": "#6c757d", "line-height": "1.3"}
+KEY_STYLE = {"font-size": "10.5px", "color": "#6c757d", "font-family": "monospace"}
 ERROR_STYLE = {"font-size": "12.5px", "color": "#b00020", "font-weight": "500"}
 
 
@@ -164,6 +168,7 @@ def KnobControl(
     errors: list[str] | None = None,
     choices: list[Any] | None = None,
     show_help: bool = True,
+    title: str | None = None,
 ):
     """The control for one scenario key, with its help and any problem shown under it.
 
@@ -174,9 +179,11 @@ def KnobControl(
         errors: Problems with this key (shown under the control, in red).
         choices: Values to offer instead of free text (segment names for ``seeding.segment``).
         show_help: Whether to show the schema's description under the control.
+        title: The control's label (default: the key's plain-language label); the dotted key
+            is shown in small print under it either way.
     """
     local_error, set_local_error = solara.use_state(cast_none())
-    label = knob.label
+    label = title or knob.label
     if knob.kind == "probability":
         number = float(value) if isinstance(value, int | float) else float(knob.default or 0.0)
         with solara.Row(gap="6px", style={"align-items": "center"}):
@@ -189,26 +196,26 @@ def KnobControl(
                 on_value=lambda v: on_value(round(float(v), 4)),
                 thumb_label=False,
             )
-            solara.Text(f"{number:.3g}", style={"min-width": "42px", "font-weight": "600"})
+            with solara.Div(style={"width": "74px", "flex": "0 0 74px"}):
+                NumberField(
+                    "value",
+                    value=number,
+                    on_value=lambda v: v is not None and on_value(float(v)),
+                    minimum=0.0,
+                    maximum=1.0,
+                    classes=["wom-typed"],
+                )
         if knob.optional and value is not None:
             solara.Button("use default", text=True, small=True, on_click=lambda: on_value(None))
-    elif knob.kind == "float":
-        solara.InputFloat(
+    elif knob.kind in ("float", "int"):
+        # Typed as text and handed to the schema as typed: its message appears under the field.
+        NumberField(
             label,
-            value=float(value) if isinstance(value, int | float) else None,
+            value=value,
             on_value=on_value,
-            optional=True,
-            clearable=knob.optional,
-            dense=True,
-        )
-    elif knob.kind == "int":
-        solara.InputInt(
-            label,
-            value=int(value) if isinstance(value, int) else None,
-            on_value=on_value,
-            optional=True,
-            clearable=knob.optional,
-            dense=True,
+            integer=knob.kind == "int",
+            raw=True,
+            invalid=bool(errors),
         )
     elif knob.kind == "choice" or choices is not None:
         options = list(choices if choices is not None else knob.options)
@@ -274,8 +281,107 @@ def KnobControl(
         )
     if show_help and knob.help:
         solara.Text(knob.help, style=HELP_STYLE)
+    solara.Text(knob.key, style=KEY_STYLE, classes=["wom-key"])
     for message in [*(errors or []), *([local_error] if local_error else [])]:
         solara.Text(f"⚠ {message}", style=ERROR_STYLE, classes=["wom-knob-error"])
+
+
+def parse_number(
+    text: str | None,
+    *,
+    integer: bool = False,
+    optional: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> tuple[float | int | None, str | None]:
+    """A typed number: ``(value, None)``, or ``(None, message)`` when it is not allowed.
+
+    Commas as thousands separators and surrounding spaces are accepted ("2,000").
+    """
+    raw = (text or "").strip().replace(",", "").replace("_", "")
+    if not raw:
+        return (None, None) if optional else (None, "required")
+    try:
+        number: float | int = int(raw) if integer else float(raw)
+    except ValueError:
+        return None, "a whole number" if integer else "a number, e.g. 0.25"
+    if not math.isfinite(number):
+        return None, "a finite number"
+    if minimum is not None and number < minimum:
+        return None, f"at least {minimum:,g}"
+    if maximum is not None and number > maximum:
+        return None, f"at most {maximum:,g}"
+    return number, None
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+@solara.component
+def NumberField(
+    label: str,
+    value: Any,
+    on_value: Callable[[Any], None],
+    integer: bool = False,
+    optional: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    classes: list[str] | None = None,
+    raw: bool = False,
+    invalid: bool = False,
+):
+    """A number typed as text, checked as it is typed; the problem shown under the field.
+
+    By default a number outside ``minimum .. maximum`` (or no number) is not passed on:
+    ``on_value(None)`` is called so that what depends on it (a Run button) waits, and the
+    message says the allowed range. With ``raw``, what was typed is passed on as it is (the
+    number, or the text when it is not one), for a caller that validates it itself (the
+    scenario schema) and shows its own messages; ``invalid`` then marks the field in red.
+    """
+    text, set_text = solara.use_state(_shown(value))
+    error, set_error = solara.use_state(cast_none())
+
+    def follow() -> None:
+        # The value changed from outside (another scenario): show it, unless it is what the
+        # field holds already (a number being typed, or text the caller was given back).
+        if isinstance(value, str):
+            return
+        current, problem = parse_number(text, integer=integer, optional=True)
+        if problem is not None and value is None:
+            return
+        if current != value:
+            set_text(_shown(value))
+            set_error(None)
+
+    solara.use_effect(follow, dependencies=[value])
+
+    def typed(new: str | None) -> None:
+        set_text(new or "")
+        if raw:
+            number, problem = parse_number(new, integer=integer, optional=True)
+            on_value((new or "").strip() if problem is not None else number)
+            return
+        number, problem = parse_number(
+            new, integer=integer, optional=optional, minimum=minimum, maximum=maximum
+        )
+        set_error(problem)
+        on_value(number)
+
+    solara.InputText(
+        label,
+        value=text,
+        on_value=typed,
+        continuous_update=True,
+        error=bool(error) or invalid,
+        classes=classes or [],
+    )
+    if error:
+        solara.Text(f"⚠ {error}", style=ERROR_STYLE, classes=["wom-knob-error"])
 
 
 def cast_none() -> str | None:

@@ -183,7 +183,7 @@ def test_a_bad_upload_shows_its_message_and_a_good_one_replaces_the_scenario(pag
     uploads.locator(".wom-upload-scenario-ok").get_by_text("Loaded mine.toml").wait_for(
         timeout=60_000
     )
-    page.locator(".v-app-bar").get_by_text("Autumn relaunch").wait_for()
+    page.locator(".wom-appbar").get_by_text("Autumn relaunch").wait_for()
     expect(choosers.first).not_to_contain_text("mine.toml")
     assert error.count() == 0
     assert page.get_by_text("unknown network kind").count() == 0

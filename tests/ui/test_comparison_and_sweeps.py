@@ -131,3 +131,44 @@ def test_sweeps_outside_the_root_cannot_be_opened(tmp_path, where):
     _sweep(tmp_path / "outside")
     with pytest.raises(ScenarioError, match="under the results folder"):
         load_sweep(root, where)
+
+
+def test_a_sweep_opens_on_its_report_settings_and_never_on_the_point_index(tmp_path):
+    from simulation.ui.sweeps import Sweep
+
+    frame = pd.DataFrame(
+        {
+            "point": [0, 0, 1, 1, 2, 2, 3, 3],
+            "content.appeal": [0.1, 0.1, 0.2, 0.2, 0.1, 0.1, 0.2, 0.2],
+            "seeding.strategy": ["a"] * 4 + ["b"] * 4,
+            "run": [0, 1] * 4,
+            "seed": 1,
+            "reach": np.arange(8.0),
+            "sharers": np.arange(8.0),
+            "steps": np.arange(8.0),
+        }
+    )
+    plain = Sweep(frame, {"grid": {"content.appeal": [], "seeding.strategy": []}})
+    assert "point" not in plain.metrics
+    assert plain.defaults()["metric"] == "sharers"
+    reported = Sweep(
+        frame,
+        {
+            "experiment": {
+                "grid": {"content.appeal": [], "seeding.strategy": []},
+                "report": {
+                    "metrics": ["steps"],
+                    "x": "seeding.strategy",
+                    "by": "content.appeal",
+                    "log_y": True,
+                },
+            }
+        },
+    )
+    assert reported.defaults() == {
+        "metric": "steps",
+        "x": "seeding.strategy",
+        "line": "content.appeal",
+        "log_x": False,
+        "log_y": True,
+    }

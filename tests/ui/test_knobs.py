@@ -87,3 +87,55 @@ def test_problems_go_to_their_knob_and_the_rest_stay_on_top():
     by_key, rest = problems_by_key(error, {"content.appeal"})
     assert by_key == {"content.appeal": ["too big"]}
     assert [p.message for p in rest] == ["file", "x"]
+
+
+def test_only_the_chosen_strategys_and_rules_keys_are_shown():
+    from simulation.ui.knobs import relevant
+
+    seeding = {k.key: k for k in knobs_of(Seeding, "seeding")}
+    assert relevant(seeding["seeding.epsilon"], {"strategy": "imm"})
+    assert not relevant(seeding["seeding.epsilon"], {"strategy": "degree"})
+    assert relevant(seeding["seeding.nodes"], {"strategy": "nodes"})
+    assert not relevant(seeding["seeding.nodes"], {"strategy": "random"})
+    assert not relevant(seeding["seeding.budget"], {"strategy": "nodes"})
+    assert relevant(seeding["seeding.propagation"], {"strategy": "celf"})
+    assert not relevant(seeding["seeding.mc_runs"], {"strategy": "degree"})
+    assert relevant(seeding["seeding.mc_runs"], {"strategy": "degree", "money": 100.0})
+    assert relevant(seeding["seeding.pivots"], {"strategy": "betweenness"})
+    # A key that is set stays shown (so that it can be removed), whatever the strategy.
+    assert relevant(seeding["seeding.epsilon"], {"strategy": "degree", "epsilon": 0.2})
+    sections = {
+        p: [k.key for k in ks]
+        for p, _, ks in scenario_sections(
+            {"name": "x", "network": {"kind": "path", "n": 5}, "diffusion": {"rule": "bass"}}
+        )
+    }
+    assert "diffusion.imitation" in sections["diffusion"]
+    assert "diffusion.threshold_count" not in sections["diffusion"]
+
+
+def test_every_table_of_a_campaign_has_a_section_and_rows_can_be_added_and_removed():
+    from simulation.ui.knobs import add_row, remove_row
+
+    root = LAUNCH.parent
+    for name, prefixes in {
+        "paid_vs_earned": {"ads[0]", "money"},
+        "crisis_response": {"crisis", "crisis.seeding", "posts[0]"},
+        "competing_brands": {"competitors[0]", "competitors[0].content", "market"},
+    }.items():
+        data = load_scenario(root / f"{name}.toml").to_toml_dict()
+        assert prefixes <= {p for p, _, _ in scenario_sections(data)}, name
+    data = load_scenario(LAUNCH).to_toml_dict()
+    for table in ("posts", "ads", "competitors"):
+        grown = add_row(add_row(data, table), table)
+        assert len(grown[table]) == 2
+        if "name" in grown[table][0]:
+            assert grown[table][0]["name"] != grown[table][1]["name"]
+        assert f"{table}[1]" in {p for p, _, _ in scenario_sections(grown)}
+        parse_scenario(grown, source="t")  # the starter rows are valid as they are
+        assert table not in remove_row(remove_row(grown, table, 0), table, 0)
+    more = add_row(data, "segments")
+    assert len(more["segments"]) == 4
+    with pytest.raises(ScenarioError, match="share"):
+        parse_scenario(more, source="t")  # shares no longer add up: said under the field
+    assert len(remove_row(data, "segments", 1)["segments"]) == 2
