@@ -230,7 +230,7 @@ def fit(
                 source="--fit",
             )
     check_observed(observed, scenario)
-    population = population or int(np.clip(budget // 10, 100, 500))
+    population = population or int(np.clip(budget // 20, 100, 500))
     if budget < 3 * population:
         raise ScenarioError.single(
             f"a budget of {budget} simulations is too small for generations of {population} "
