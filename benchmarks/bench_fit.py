@@ -19,13 +19,14 @@ import argparse
 import math
 import os
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
 
 from simulation.calibration import DEFAULT_BUDGET, fit, parse_observed, parse_prior
 from simulation.engine import simulate
-from simulation.scenario import load_scenario
+from simulation.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUTH = {"content.appeal": 0.35, "content.stickiness": 0.2, "content.half_life": 8.0}
@@ -36,6 +37,23 @@ PRIORS = [
 ]
 METRICS = ["sharers", "reach", "engagements", "clicks"]
 STEPS = 30
+
+# The coverage test's campaign (tests/test_calibration.py): Bass on a complete graph of 50.
+BASS_TOML = """
+name = "bass"
+steps = 20
+seed = 7
+[network]
+kind = "complete"
+n = 50
+[diffusion]
+rule = "bass"
+innovation = 0.02
+imitation = 0.35
+[seeding]
+strategy = "nodes"
+nodes = []
+"""
 
 
 def observed_csv(scenario, seed: int, metrics: list[str], steps: range) -> str:
@@ -74,10 +92,7 @@ def bench_launch(budget: int, workers: int | None, seed: int) -> None:
 
 def bench_coverage(trials: int) -> None:
     """The coverage test of tests/test_calibration.py with more trials (a tighter estimate)."""
-    from tests.test_calibration import BASS_TOML, load_scenario_text
-    from tests.test_calibration import observed_csv as bass_observed
-
-    base = load_scenario_text(BASS_TOML)
+    base = parse_scenario(tomllib.loads(BASS_TOML), source="<bass>")
     prior = parse_prior("diffusion.imitation=0.05..0.8")
     rng = np.random.default_rng(7)
     hits = 0
@@ -85,7 +100,7 @@ def bench_coverage(trials: int) -> None:
     for trial in range(trials):
         truth = float(rng.uniform(prior.low, prior.high))
         campaign = base.with_overrides({"diffusion.imitation": truth})
-        csv = bass_observed(campaign, 5000 + trial, ["sharers"], range(0, 21, 2))
+        csv = observed_csv(campaign, 5000 + trial, ["sharers"], range(0, 21, 2))
         result = fit(
             base, parse_observed(csv), [prior], budget=1000, population=100, seed=trial, workers=1
         )

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import make_scenario, wom
 from scipy.optimize import curve_fit
 
 from simulation.calibration import fit, parse_observed, parse_prior, read_observed
@@ -21,7 +22,6 @@ from simulation.calibration.priors import check_priors
 from simulation.engine import simulate
 from simulation.errors import ScenarioError
 from simulation.scenario import load_scenario
-from tests.helpers import make_scenario, wom
 
 BASS_TOML = """
 name = "bass"
@@ -422,3 +422,49 @@ def test_write_fit_roundtrip(tmp_path):
     run = simulate_posterior(scenario, draws, runs=5, seed=2, metrics=["sharers"])
     assert run.values["sharers"].shape == (5,)
     assert read_observed(tmp_path / "observed.csv").steps.tolist() == [0, 5, 10, 15, 20]
+
+
+# --------------------------------------------------------------------------- the app's tab
+
+
+def test_app_tab_reads_the_csv_fits_and_hands_the_fitted_scenario_to_compare():
+    import time
+
+    import ipyvuetify as v
+    import solara
+
+    from simulation.ui import fit_view, state
+
+    scenario = load_scenario_text(BASS_TOML)
+    bad = {"name": "obs.csv", "size": 20, "data": b"sharers\n1\n"}
+    fit_view.on_observed_file(bad)
+    assert fit_view.observed.value is None
+    assert "no 'step' column" in str(fit_view.observed_problems.value[0])
+
+    csv = observed_csv(scenario, 3, ["sharers"], range(0, 21, 2)).encode()
+    fit_view.on_observed_file({"name": "obs.csv", "size": len(csv), "data": csv})
+    assert fit_view.observed.value.metrics == ["sharers"]
+    fit_view.fit_lines.set("diffusion.imitation=0.05..0.8\n# a comment\n")
+    with pytest.raises(ScenarioError, match="line 2"):
+        fit_view.parse_fit_lines("diffusion.imitation=0.05..0.8\ncontent.appeal=1..0")
+
+    _box, rc = solara.render(fit_view.FitView(scenario), handle_error=False)
+    priors = fit_view.parse_fit_lines(fit_view.fit_lines.value)
+    fit_view.fit_task(scenario, fit_view.observed.value, priors, 400, 1)
+    deadline = time.time() + 120
+    while time.time() < deadline and not fit_view.fit_task.finished:
+        time.sleep(0.2)
+    assert fit_view.fit_task.finished, fit_view.fit_task.exception
+    result = fit_view.fit_task.value
+
+    def adopt_buttons():
+        return [b for b in rc.find(v.Btn).widgets if "wom-adopt-fit" in (b.class_ or "")]
+
+    while time.time() < deadline and not adopt_buttons():  # the page re-renders after the task
+        time.sleep(0.2)
+    (adopt,) = adopt_buttons()
+    adopt.click()
+    median = result.summary()["diffusion.imitation"]["median"]
+    assert state.draft.value["diffusion"]["imitation"] == pytest.approx(median)
+    rc.close()
+    state.draft.set({})

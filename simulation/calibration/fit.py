@@ -198,6 +198,7 @@ def fit(
     scheduler: str | None = None,
     client: Any = None,
     progress: Callable[[int, float], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Fit:
     """Fit ``priors``' keys of ``scenario`` to ``observed`` by ABC-SMC.
 
@@ -212,6 +213,8 @@ def fit(
         scheduler: Address of an existing Dask cluster to use instead.
         client: An existing ``distributed.Client`` to use instead (tests, benchmarks, the app).
         progress: Called with (replicates simulated, budget) as the fit goes.
+        stop: Polled between simulations; when it returns true the fit raises
+            :class:`~simulation.calibration.sampler.FitStoppedError`.
 
     Raises:
         ScenarioError: a bad key or range, an observed column that is not a timeline metric, an
@@ -256,7 +259,7 @@ def fit(
         tempfile.TemporaryDirectory() as tmp,
         _one_thread(),
     ):
-        sampler = SeededSampler(seed, dask, budget=budget, progress=progress)
+        sampler = SeededSampler(seed, dask, budget=budget, progress=progress, stop=stop)
         abc = pyabc.ABCSMC(
             simulator,
             prior,

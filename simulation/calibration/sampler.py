@@ -19,10 +19,14 @@ import cloudpickle
 import numpy as np
 from pyabc.sampler import Sampler
 
-__all__ = ["SeededSampler"]
+__all__ = ["FitStoppedError", "SeededSampler"]
 
 # Per worker process: the last generation's simulate function, unpickled once.
 _WORKER_CACHE: dict[str, Callable[[], Any]] = {}
+
+
+class FitStoppedError(Exception):
+    """The fit was asked to stop (the app's Cancel button)."""
 
 
 def _seed_globals(seed: int, call: int, evaluation: int) -> None:
@@ -59,6 +63,7 @@ class SeededSampler(Sampler):
         budget: Most evaluations in all (a generation that would pass it stops the fit).
         batch: Evaluations per Dask task (fewer round trips for fast simulations).
         progress: Called with (evaluations so far, budget) as batches finish.
+        stop: Polled between evaluations; when it returns true, :class:`FitStoppedError` is raised.
 
     Attributes:
         evaluations: Evaluations used so far (those a generation kept, accepted or not).
@@ -72,6 +77,7 @@ class SeededSampler(Sampler):
         budget: float = np.inf,
         batch: int = 8,
         progress: Callable[[int, float], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__()
         self.seed = seed
@@ -79,6 +85,7 @@ class SeededSampler(Sampler):
         self.budget = budget
         self.batch = batch
         self.progress = progress
+        self.stop = stop
         self.evaluations = 0
         self._calls = 0
 
@@ -117,6 +124,8 @@ class SeededSampler(Sampler):
         kept: list[Any] = []
         accepted = 0
         while accepted < n and len(kept) < limit:
+            if self.stop is not None and self.stop():
+                raise FitStoppedError
             (particle,) = _evaluate(simulate_one, self.seed, call, range(len(kept), len(kept) + 1))
             kept.append(particle)
             accepted += particle.accepted
@@ -148,6 +157,10 @@ class SeededSampler(Sampler):
 
         running = as_completed([submit() for _ in range(2 * cores) if next_id < limit])
         for future in running:
+            if self.stop is not None and self.stop():
+                for pending in list(running.futures):
+                    pending.cancel()
+                raise FitStoppedError
             for i, particle in zip(ids_of.pop(future.key), future.result(), strict=True):
                 results[i] = particle
             while not done and scanned in results:

@@ -7,6 +7,7 @@ import solara
 from simulation.metrics import METRICS
 from simulation.ui import state
 from simulation.ui.compare_view import CompareView
+from simulation.ui.fit_view import FitView
 from simulation.ui.glossary import VOCABULARY
 from simulation.ui.live_view import LiveView
 from simulation.ui.results_view import ResultsView
@@ -78,6 +79,11 @@ def Page():
             solara.Div(style={"padding": "14px"}),
         ):
             CompareView(scenario)
+        with (
+            solara.lab.Tab("Learn from a campaign", icon_name="mdi-target"),
+            solara.Div(style={"padding": "14px"}),
+        ):
+            FitView(scenario)
         with (
             solara.lab.Tab("Live cascade", icon_name="mdi-graph-outline"),
             solara.Div(style={"padding": "14px"}),
