@@ -143,13 +143,16 @@ def check_priors(scenario: Scenario, priors: list[Prior], *, source: str = "--fi
                 scenario, prior.key, round((prior.low + prior.high) / 2)
             )
         checked.append(Prior(prior.key, prior.low, prior.high, prior.log, integer=integer))
-    # Every bound must make a valid scenario on its own, so no sample can be invalid: the error
-    # then names the key, the bound and the rule it breaks.
+    # Every bound must be a valid value with the other fitted keys at their low bounds, so a
+    # range that is wrong in itself is named with its key, bound and the rule it breaks. (Keys
+    # bound together, like innovation + imitation <= 1, can still make some combinations
+    # invalid: the simulator rejects those samples.)
+    lows = {p.key: round(p.low) if p.integer else p.low for p in checked}
     for prior in checked:
         for bound in (prior.low, prior.high):
             value = round(bound) if prior.integer else bound
             try:
-                scenario.with_overrides({prior.key: value}, source=source)
+                scenario.with_overrides({**lows, prior.key: value}, source=source)
             except ScenarioError as error:
                 reason = "; ".join(p.message for p in error.problems)
                 raise ScenarioError.single(

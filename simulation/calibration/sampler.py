@@ -85,7 +85,7 @@ class SeededSampler(Sampler):
         self.budget = budget
         self.batch = batch
         self.progress = progress
-        self.stop = stop
+        self.should_stop = stop
         self.evaluations = 0
         self._calls = 0
 
@@ -124,7 +124,7 @@ class SeededSampler(Sampler):
         kept: list[Any] = []
         accepted = 0
         while accepted < n and len(kept) < limit:
-            if self.stop is not None and self.stop():
+            if self.should_stop is not None and self.should_stop():
                 raise FitStoppedError
             (particle,) = _evaluate(simulate_one, self.seed, call, range(len(kept), len(kept) + 1))
             kept.append(particle)
@@ -157,7 +157,7 @@ class SeededSampler(Sampler):
 
         running = as_completed([submit() for _ in range(2 * cores) if next_id < limit])
         for future in running:
-            if self.stop is not None and self.stop():
+            if self.should_stop is not None and self.should_stop():
                 for pending in list(running.futures):
                     pending.cancel()
                 raise FitStoppedError
