@@ -1,4 +1,4 @@
-"""The app's page: the scenario panel in the sidebar and four views in tabs."""
+"""The app's page: the scenario panel in the sidebar and five views in tabs."""
 
 from __future__ import annotations
 
