@@ -67,7 +67,7 @@ def fit_figure(result: Fit) -> Figure:
         ax.plot(steps, values, "o", color="black", ms=4, label="observed")
         ax.set_title(metric)
         ax.set_xlabel("step")
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(loc="lower right", fontsize=8, frameon=False)  # below a cumulative curve
     figure.suptitle(
         f"{result.scenario.name}: posterior after {result.generations} generations, "
         f"{result.simulations:,} simulations"

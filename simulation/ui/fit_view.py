@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 
+import pandas as pd
 import solara
 
 from simulation.calibration import Fit, Observed, fit, parse_observed, parse_prior
@@ -123,12 +124,13 @@ def fit_task(scenario: Scenario, table: Observed, priors: list, simulations: int
 def FitView(scenario: Scenario | None):
     """The "Learn from a campaign" tab."""
     with solara.Column(gap="12px", classes=["wom-fit"]):
-        solara.Markdown(
-            "**Learn from a past campaign.** Upload its numbers (a CSV: a `step` column and "
-            "one column of cumulative counts per metric, e.g. `step,sharers,reach,engagements`; "
-            "days may be missing), say which keys to learn and in what range, and the fit finds "
-            "the values that reproduce it, with their uncertainty (approximate Bayesian "
-            "computation, as `wom fit`)."
+        # Plain text, not solara.Markdown: that loads KaTeX, which the offline assets lack.
+        solara.Text(
+            "Learn from a past campaign. Upload its numbers (a CSV: a step column and one "
+            "column of cumulative counts per metric, e.g. step,sharers,reach,engagements; days "
+            "may be missing), say which keys to learn and in what range, and the fit finds the "
+            "values that reproduce it, with their uncertainty (approximate Bayesian "
+            "computation, as wom fit)."
         )
         if scenario is None:
             solara.Text("Fix the scenario in the sidebar first.", style=ERROR_STYLE)
@@ -230,14 +232,18 @@ def _FitResult(result: Fit):
             f"simulations ({result.seconds:.0f} s)",
             style={"font-size": "18px", "font-weight": "600"},
         )
-        rows = [
-            f"| `{key}` | {s['median']:.4g} | {s['ci90'][0]:.4g} – {s['ci90'][1]:.4g} | "
-            f"{s['prior']} |"
-            for key, s in summary.items()
-        ]
-        solara.Markdown(
-            "| key | median | 90% interval | prior |\n| --- | --- | --- | --- |\n" + "\n".join(rows)
+        table = pd.DataFrame(
+            [
+                {
+                    "key": key,
+                    "median": f"{s['median']:.4g}",
+                    "90% interval": f"{s['ci90'][0]:.4g} – {s['ci90'][1]:.4g}",
+                    "prior": s["prior"],
+                }
+                for key, s in summary.items()
+            ]
         )
+        solara.DataFrame(table, items_per_page=10)
         for note in result.notes:
             solara.Text(f"Note: {note}", style=HELP_STYLE)
         solara.FigureMatplotlib(figure, format="png")
