@@ -105,6 +105,12 @@ def _parse_metrics(text: str | None) -> list[str] | None:
     metavar="KEY=VALUE",
     help="Override a scenario key, e.g. --set seeding.strategy=random --set content.appeal=0.5.",
 )
+@click.option(
+    "--posterior",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Draw each replicate's fitted keys from a `wom fit` posterior (its --out folder).",
+)
 def run(
     scenario_file: Path,
     runs: int | None,
@@ -114,6 +120,7 @@ def run(
     as_json: bool,
     out: Path | None,
     settings: tuple[str, ...],
+    posterior: Path | None,
 ) -> None:
     """Run replicates of SCENARIO_FILE and summarise each metric (mean, 95% interval)."""
     from simulation.engine import simulate
@@ -134,7 +141,15 @@ def run(
         click.echo("compiling the simulation kernel, once (about half a minute) ...", err=True)
     update, close = progress_bar(scenario.runs, scenario.name)
     try:
-        result = simulate(scenario, seed=seed, metrics=names, progress=update)
+        if posterior is not None:
+            from simulation.calibration.output import read_posterior, simulate_posterior
+
+            draws = read_posterior(posterior)
+            result = simulate_posterior(
+                scenario, draws, runs=scenario.runs, seed=seed, metrics=names, progress=update
+            )
+        else:
+            result = simulate(scenario, seed=seed, metrics=names, progress=update)
     finally:
         close()
     for warning in [*scenario.warnings, *result.warnings]:
@@ -314,6 +329,100 @@ def compare(
         click.echo(json.dumps(result.to_json()))
     else:
         paired.print_table(result, _terminal_width())
+
+
+# --------------------------------------------------------------------------- calibration (issue 13)
+
+
+@main.command(name="fit")
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--observed",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV: a step column and a column of cumulative counts per observed metric.",
+)
+@click.option(
+    "--fit",
+    "fits",
+    required=True,
+    multiple=True,
+    metavar="KEY=LOW..HIGH[:log]",
+    help="A key to fit and its prior range (uniform; :log for log-uniform). Repeatable.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for posterior.parquet, fit.json, fitted.toml, fit.png.",
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1),
+    help="Most simulations the inference runs (default: 4000).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Local worker processes; 1 runs in this process (default: one per core).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Use the Dask cluster at this address.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Seed (default: the scenario's).")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a scenario key before fitting, as in `wom run`.",
+)
+def fit_command(
+    scenario_file: Path,
+    observed: Path,
+    fits: tuple[str, ...],
+    out: Path,
+    budget: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    seed: int | None,
+    settings: tuple[str, ...],
+) -> None:
+    """Fit keys of SCENARIO_FILE to an observed campaign (ABC-SMC); write the posterior to OUT."""
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("--workers and --scheduler cannot be used together")
+    from simulation.calibration import DEFAULT_BUDGET, fit, parse_prior, read_observed
+    from simulation.calibration.output import write_fit
+    from simulation.scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    if settings:
+        scenario = scenario.with_overrides(parse_settings(settings), source="--set")
+    priors = [parse_prior(text) for text in fits]
+    data = read_observed(observed)
+    budget = budget or DEFAULT_BUDGET
+    update, close = progress_bar(budget, f"fit {scenario.name}")
+    try:
+        result = fit(
+            scenario,
+            data,
+            priors,
+            budget=budget,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            progress=lambda done, _total: update(min(done, budget), budget),
+        )
+    finally:
+        close()
+    write_fit(result, out)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"{result.simulations:,} simulations, {result.generations} generations, "
+        f"{result.seconds:.0f} s; posterior in {out}"
+    )
+    for key, stats in result.summary().items():
+        low, high = stats["ci90"]
+        click.echo(f"  {key}: median {stats['median']:.4g}, 90% interval {low:.4g} - {high:.4g}")
 
 
 # --------------------------------------------------------------------------- sweeps (issue 5)

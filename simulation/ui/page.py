@@ -1,4 +1,4 @@
-"""The app's page: the scenario panel in the sidebar and four views in tabs."""
+"""The app's page: the scenario panel in the sidebar and five views in tabs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from simulation.metrics import METRICS
 from simulation.ui import state, warmup
 from simulation.ui.compare_view import CompareView
 from simulation.ui.dose_view import SweepView
+from simulation.ui.fit_view import FitView
 from simulation.ui.glossary import VOCABULARY
 from simulation.ui.live_view import LiveView
 from simulation.ui.results_view import ResultsView
@@ -236,6 +237,10 @@ def _Views(scenario):
             solara.Div(style={"padding": "14px"}),
         ):
             SweepView(scenario)
+            solara.lab.Tab("Learn from a campaign", icon_name="mdi-target"),
+            solara.Div(style={"padding": "14px"}),
+        ):
+            FitView(scenario)
         with (
             solara.lab.Tab("Live cascade", icon_name="mdi-graph-outline"),
             solara.Div(style={"padding": "14px"}),
