@@ -26,7 +26,7 @@ TITLE = "Word of mouth — campaign simulator"
 tab: solara.Reactive[int] = solara.reactive(0)
 # Whether the scenario panel is shown.
 sidebar_open: solara.Reactive[bool] = solara.reactive(True)
-LIVE_TAB = 2
+LIVE_TAB = 3  # Compare, Sweep, Learn, Live, ...: the Live model is built when this tab opens
 
 _CSS = """
 .wom-root, .wom-app { height: 100vh; display: flex; flex-direction: column; }
@@ -237,6 +237,7 @@ def _Views(scenario):
             solara.Div(style={"padding": "14px"}),
         ):
             SweepView(scenario)
+        with (
             solara.lab.Tab("Learn from a campaign", icon_name="mdi-target"),
             solara.Div(style={"padding": "14px"}),
         ):
