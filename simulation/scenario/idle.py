@@ -66,7 +66,7 @@ _DISTRIBUTION = {"low": "uniform", "high": "uniform", "mean": "normal", "std": "
 
 
 def idle_keys(
-    scenario: Any, only: Iterable[str] | None = None
+    scenario: Any, only: Iterable[str] | None = None, *, written: bool = True
 ) -> list[tuple[tuple[Any, ...], str, Any]]:
     """Keys written in the scenario that do nothing, as (key path, message, value).
 
@@ -74,11 +74,17 @@ def idle_keys(
         scenario: A validated scenario; a key counts as written if its table's
             ``model_fields_set`` holds it.
         only: Dotted keys to consider (e.g. the ``--set`` keys); default: every written key.
+        written: Only keys the scenario wrote (``False``: every key, defaults included, as
+            :meth:`~simulation.scenario.schema.Scenario.to_toml_dict` would write them).
     """
+
+    def keys(table: Any) -> set[str]:
+        return set(table.model_fields_set if written else type(table).model_fields)
+
     found: list[tuple[tuple[Any, ...], str, Any]] = []
     rule = scenario.diffusion.rule
     for loc, seeding in seeding_tables(scenario):
-        for key in sorted(seeding.model_fields_set & set(_SEEDING)):
+        for key in sorted(keys(seeding) & set(_SEEDING)):
             used, users = _SEEDING[key]
             if not used(seeding, rule):
                 context = f"strategy '{seeding.strategy}'"
@@ -86,7 +92,7 @@ def idle_keys(
                     context += " with money"
                 found.append(((*loc, key), _message(key, context, users), getattr(seeding, key)))
     diffusion = scenario.diffusion
-    for key in sorted(diffusion.model_fields_set & set(_DIFFUSION)):
+    for key in sorted(keys(diffusion) & set(_DIFFUSION)):
         used, users = _DIFFUSION[key]
         if not used(diffusion):
             context = (
@@ -98,8 +104,8 @@ def idle_keys(
                 (("diffusion", key), _message(key, context, users), getattr(diffusion, key))
             )
     threshold = diffusion.threshold
-    if not isinstance(threshold, float) and ("threshold" in diffusion.model_fields_set):
-        for key in sorted(threshold.model_fields_set & set(_DISTRIBUTION)):
+    if not isinstance(threshold, float) and "threshold" in keys(diffusion):
+        for key in sorted(keys(threshold) & set(_DISTRIBUTION)):
             if _DISTRIBUTION[key] != threshold.distribution:
                 found.append(
                     (
@@ -113,7 +119,7 @@ def idle_keys(
                     )
                 )
     ties = scenario.ties
-    if ties is not None and "weight_threshold" in ties.model_fields_set and ties.strong != "weight":
+    if ties is not None and "weight_threshold" in keys(ties) and ties.strong != "weight":
         found.append(
             (
                 ("ties", "weight_threshold"),

@@ -694,8 +694,20 @@ class Scenario(_Table):
         return [s.name for s in self.segments] or ["everyone"]
 
     def to_toml_dict(self) -> dict[str, Any]:
-        """The scenario as plain TOML-ready data (no ``None`` values), rerunnable as is."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The scenario as plain TOML-ready data, rerunnable as is.
+
+        Leaves out ``None`` values and the keys that do nothing under the chosen strategies and
+        rule (which a scenario file may not hold, see :mod:`simulation.scenario.idle`).
+        """
+        from simulation.scenario.idle import idle_keys
+
+        data = self.model_dump(mode="json", exclude_none=True)
+        for path, _, _ in idle_keys(self, written=False):
+            table = data
+            for part in path[:-1]:
+                table = table[part]
+            table.pop(path[-1], None)
+        return data
 
     def with_overrides(
         self, overrides: dict[str, Any], *, source: str | None = None, idle_keys: bool = False
