@@ -38,6 +38,8 @@ DEFAULT_BUDGET = 4000
 PREDICTIVE_DRAWS = 100
 # Keys that say how to run, not what happens: fitting them means nothing.
 _NOT_PARAMETERS = {"name", "description", "seed", "runs", "steps", "brand"}
+# Metrics that count distinct people: never more than the network has.
+_PEOPLE_COUNTS = {"sharers", "reach"}
 # Statistics of a sample whose keys together make no valid scenario (say innovation + imitation
 # above 1): far from any data, so such a sample is never accepted.
 _INVALID = 1e6
@@ -164,7 +166,8 @@ def check_observed(observed: Observed, scenario: Scenario, prepared: Any = None)
         prepared: ``prepare(scenario)``, if already built (it is built otherwise).
 
     Raises:
-        ScenarioError: naming the file and the column.
+        ScenarioError: naming the file and the column: an unknown metric, one without a
+            timeline, or more sharers or reach than the network has people.
     """
     from simulation.engine import prepare, simulate
     from simulation.metrics import resolve_metrics
@@ -189,6 +192,16 @@ def check_observed(observed: Observed, scenario: Scenario, prepared: Any = None)
             line=1,
             source=source,
         )
+    people = prepared.graph.n
+    for metric in observed.metrics:
+        if metric.split("[", 1)[0] in _PEOPLE_COUNTS:
+            largest = float(np.nanmax(observed.values[metric]))
+            if largest > people:
+                raise ScenarioError.single(
+                    f"column '{metric}': {largest:,.0f} is more people than the scenario's "
+                    f"network has ({people:,}); make [network] as large as the audience",
+                    source=source,
+                )
 
 
 def fit(
