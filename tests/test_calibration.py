@@ -206,6 +206,26 @@ def test_fit_rejects_unknown_metric_column(bass_files, write, tmp_path):
     assert_user_error(result, "obs2.csv", "sharres")
 
 
+def test_fit_rejects_more_sharers_than_people(bass_files, write, tmp_path):
+    scenario, _ = bass_files
+    observed = write("big.csv", "step,sharers\n0,0\n5,80\n")
+    result = wom(
+        "fit", str(scenario), "--observed", str(observed), "--out", str(tmp_path / "o"),
+        "--fit", "diffusion.imitation=0.1..0.8",
+    )  # fmt: skip
+    assert_user_error(result, "big.csv", "column 'sharers': 80 is more people", "(50)")
+
+
+def test_fit_rejects_a_step_no_scenario_can_reach(bass_files, write, tmp_path):
+    scenario, _ = bass_files
+    observed = write("far.csv", "step,sharers\n0,0\n1000000,5\n")
+    result = wom(
+        "fit", str(scenario), "--observed", str(observed), "--out", str(tmp_path / "o"),
+        "--fit", "diffusion.imitation=0.1..0.8",
+    )  # fmt: skip
+    assert_user_error(result, "far.csv", "step 1,000,000 is more than a scenario may run")
+
+
 def test_fit_rejects_missing_and_non_csv_files(bass_files, write, tmp_path):
     scenario, _ = bass_files
     for observed, fragment in [

@@ -23,6 +23,7 @@ def fit_figure(result: Fit) -> Figure:
     predictive timelines, with the observed points.
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     keys = len(result.priors)
     metrics = result.observed.metrics
@@ -37,6 +38,10 @@ def fit_figure(result: Fit) -> Figure:
         if prior.log:
             bins = np.geomspace(prior.low, prior.high, 31)
             ax.set_xscale("log")
+            # Plain numbers at 1, 2 and 5 per decade: matplotlib's minor labels would overlap.
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
         else:
             bins = np.linspace(prior.low, prior.high, 31)
         ax.hist(values, bins=bins, weights=weights, color="#7aa6c2", edgecolor="white")

@@ -38,6 +38,8 @@ DEFAULT_BUDGET = 4000
 PREDICTIVE_DRAWS = 100
 # Keys that say how to run, not what happens: fitting them means nothing.
 _NOT_PARAMETERS = {"name", "description", "seed", "runs", "steps", "brand"}
+# Metrics that count distinct people: never more than the network has.
+_PEOPLE_COUNTS = {"sharers", "reach"}
 # Statistics of a sample whose keys together make no valid scenario (say innovation + imitation
 # above 1): far from any data, so such a sample is never accepted.
 _INVALID = 1e6
@@ -155,11 +157,17 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: list[float]) 
     return np.quantile(values, q, weights=weights, method="inverted_cdf")
 
 
-def check_observed(observed: Observed, scenario: Scenario) -> None:
+def check_observed(observed: Observed, scenario: Scenario, prepared: Any = None) -> None:
     """Check the observed columns are metrics of the scenario with a cumulative timeline.
 
+    Args:
+        observed: The observation.
+        scenario: The scenario it is to be fitted with.
+        prepared: ``prepare(scenario)``, if already built (it is built otherwise).
+
     Raises:
-        ScenarioError: naming the file and the column.
+        ScenarioError: naming the file and the column: an unknown metric, one without a
+            timeline, or more sharers or reach than the network has people.
     """
     from simulation.engine import prepare, simulate
     from simulation.metrics import resolve_metrics
@@ -174,8 +182,8 @@ def check_observed(observed: Observed, scenario: Scenario) -> None:
                 for p in error.problems
             ]
         ) from None
-    probe = scenario.model_copy(update={"steps": 1})
-    result = simulate(probe, runs=1, seed=0, metrics=observed.metrics, prepared=prepare(probe))
+    prepared = prepared if prepared is not None else prepare(scenario)
+    result = simulate(scenario, runs=1, seed=0, metrics=observed.metrics, prepared=prepared)
     flat = [m for m in observed.metrics if m not in result.timeline]
     if flat:
         raise ScenarioError.single(
@@ -184,6 +192,16 @@ def check_observed(observed: Observed, scenario: Scenario) -> None:
             line=1,
             source=source,
         )
+    people = prepared.graph.n
+    for metric in observed.metrics:
+        if metric.split("[", 1)[0] in _PEOPLE_COUNTS:
+            largest = float(np.nanmax(observed.values[metric]))
+            if largest > people:
+                raise ScenarioError.single(
+                    f"column '{metric}': {largest:,.0f} is more people than the scenario's "
+                    f"network has ({people:,}); make [network] as large as the audience",
+                    source=source,
+                )
 
 
 def fit(
@@ -232,7 +250,19 @@ def fit(
                 key=prior.key,
                 source="--fit",
             )
-    check_observed(observed, scenario)
+    from simulation.engine import prepare
+
+    try:
+        horizon = scenario.with_overrides({"steps": max(1, observed.last_step)})
+    except ScenarioError as error:
+        reason = "; ".join(p.message for p in error.problems)
+        raise ScenarioError.single(
+            f"column 'step': step {observed.last_step:,} is more than a scenario may run "
+            f"(steps: {reason})",
+            source=observed.source,
+        ) from None
+    prepared = prepare(horizon)
+    check_observed(observed, horizon, prepared)
     population = population or int(np.clip(budget // 20, 100, 500))
     if budget < 3 * population:
         raise ScenarioError.single(
@@ -240,11 +270,8 @@ def fit(
             f"particles: give at least {3 * population}",
             source="--budget",
         )
-    horizon = scenario.model_copy(update={"steps": max(1, observed.last_step)})
-    from simulation.engine import prepare
-
     plan = SummaryPlan.of(observed)
-    simulator = Simulator(horizon, priors, plan, prepare(horizon).graph)
+    simulator = Simulator(horizon, priors, plan, prepared.graph)
     prior = pyabc.Distribution(
         **{
             f"p{i}": pyabc.RV("uniform", p.bounds[0], p.bounds[1] - p.bounds[0])
