@@ -63,13 +63,14 @@ _CSS = """
   .wom-close-sidebar { display: inline-flex !important; }
   .wom-appbar .wom-title { display: none; }
   .wom-appbar .wom-scenario-name { text-align: left; }
-  .wom-main .v-tabs-bar { height: auto !important; }
-  .wom-main .v-slide-group__wrapper { contain: none !important; overflow: visible !important; }
-  .wom-main .v-slide-group__content { flex-wrap: wrap; flex: 1 1 100% !important;
-    transform: none !important; }
-  .wom-main .v-slide-group__prev, .wom-main .v-slide-group__next { display: none !important; }
-  .wom-main .v-tab { height: 40px; }
 }
+/* Tabs wrap onto a second row rather than scroll: none is ever hidden under the sidebar. */
+.wom-main .v-tabs-bar { height: auto !important; }
+.wom-main .v-slide-group__wrapper { contain: none !important; overflow: visible !important; }
+.wom-main .v-slide-group__content { flex-wrap: wrap; flex: 1 1 100% !important;
+  transform: none !important; }
+.wom-main .v-slide-group__prev, .wom-main .v-slide-group__next { display: none !important; }
+.wom-main .v-tab { height: 40px; }
 /* Keyboard users see where they are. */
 a:focus-visible, button:focus-visible, input:focus-visible, [tabindex]:focus-visible,
 .v-tab:focus-visible, [role="button"]:focus-visible, [role="tab"]:focus-visible {
