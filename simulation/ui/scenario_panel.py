@@ -10,13 +10,13 @@ session's own temporary folder under a name the app chooses.
 from __future__ import annotations
 
 import re
-import tomllib
 from typing import Any
 
 import solara
 import tomli_w
 
 from simulation.errors import ScenarioError
+from simulation.inputs import parse_toml
 from simulation.scenario import Scenario
 from simulation.ui import state
 from simulation.ui.knobs import (
@@ -116,11 +116,14 @@ def handle_scenario_upload(
         )
     try:
         text = content.decode("utf-8")
-        data = tomllib.loads(text)
     except UnicodeDecodeError:
         return ScenarioError.single("not a text file (UTF-8)", source=label)
-    except tomllib.TOMLDecodeError as exc:
-        return ScenarioError.single(f"TOML syntax error: {exc}", source=label)
+    try:
+        # The same reader as the command line's: syntax errors with their line, and nesting
+        # bounded before parsing (a deeply nested document cannot exhaust the server's stack).
+        data = parse_toml(text, label)
+    except ScenarioError as exc:
+        return exc
     folder = state.session_dir()
     (folder / "scenario.toml").write_bytes(content)
     try:

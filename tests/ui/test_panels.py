@@ -82,6 +82,18 @@ def test_a_bad_scenario_upload_returns_problems_and_keeps_the_draft():
     assert "at most" in str(big)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["x = " + "[" * 5000 + "]" * 5000, "x = " + "{a = " * 20000 + "1" + "}" * 20000],
+)
+def test_a_deeply_nested_upload_is_a_message_not_a_crash(text):
+    before = dict(state.draft.value)
+    problems = handle_scenario_upload("deep.toml", text.encode())
+    assert isinstance(problems, ScenarioError)
+    assert "nested" in str(problems)
+    assert state.draft.value == before
+
+
 def test_uploads_go_to_the_session_folder_only(tmp_path):
     text = LAUNCH.read_bytes()
     assert handle_scenario_upload("mine.toml", text) is None
