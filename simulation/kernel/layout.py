@@ -40,6 +40,7 @@ __all__ = [
     "FOR_CLICK",
     "FOR_COMMENT",
     "FOR_ENGAGE",
+    "FOR_JUMP",
     "FOR_NEUTRALIZE",
     "FOR_ORDER",
     "FOR_PERSIST",
@@ -53,6 +54,7 @@ __all__ = [
     "I_CRISIS",
     "I_EXCLUSIVE",
     "I_IMPACTED",
+    "I_NEGATIVE",
     "I_POST",
     "I_TRACK",
     "KEY_BLOCK",
@@ -172,9 +174,10 @@ K_EPOCH, K_STEP, K_QUEUE = 0, 1, 2
 # Market keys: the replicate's key for real-valued draws, its block's key for coins, its lane.
 KEY_REPLICATE, KEY_BLOCK, KEY_LANE = 0, 1, 2
 # State.post slots: the post, its brand row, brand tracking on, exclusive market, whether the
-# crisis lowers its appeal, the crisis's post (the post itself when there is no crisis).
-I_POST, I_BRAND, I_TRACK, I_EXCLUSIVE, I_IMPACTED, I_CRISIS = range(6)
-N_POST_INFO = 6
+# crisis lowers its appeal, the crisis's post (the post itself when there is no crisis), whether
+# the post is the crisis.
+I_POST, I_BRAND, I_TRACK, I_EXCLUSIVE, I_IMPACTED, I_CRISIS, I_NEGATIVE = range(7)
+N_POST_INFO = 7
 
 # What a random decision is about (with the post, under the replicate's or the block's key).
 (
@@ -195,7 +198,8 @@ N_POST_INFO = 6
     FOR_SEEDS,
     FOR_ORDER,
     FOR_REPEAT,
-) = range(17)
+    FOR_JUMP,
+) = range(18)
 
 _NO_TIES = np.zeros(0, np.uint8)
 

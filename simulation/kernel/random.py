@@ -35,6 +35,7 @@ __all__ = [
     "coin_bar",
     "derive",
     "replicate_key",
+    "skip",
     "splitmix64",
     "uniform",
 ]
@@ -51,7 +52,7 @@ _BLOCK_SALT = np.uint64(0x14057B7EF767814F)
 LANES = 64
 
 
-@jit
+@jit(inline="always")
 def splitmix64(x: np.uint64) -> np.uint64:
     """SplitMix64 (Steele, Lea & Flood 2014): a well-mixed hash of a 64-bit word."""
     z = x + GOLDEN
@@ -86,6 +87,21 @@ def uniform(key: np.uint64, index: int) -> float:
 
 
 @jit
+def skip(key: np.uint64, index: int, log_q: float, limit: int) -> int:
+    """Failures before the next success of Bernoulli(p) trials, ``log_q = log(1 - p)``.
+
+    The geometric jump of Devroye (1986) from the uniform of decision ``index`` under ``key``;
+    ``limit`` when the jump reaches past it (or p = 0).
+    """
+    if log_q == 0.0:
+        return limit
+    jump = np.log(1.0 - uniform(key, index)) / log_q
+    if jump >= limit:
+        return limit
+    return int(jump)
+
+
+@jit
 def coin_bar(p: float) -> np.uint64:
     """A probability as :func:`coin`'s threshold: floor(p x 2^64), ALWAYS for p >= 1."""
     if p >= 1.0:
@@ -95,7 +111,7 @@ def coin_bar(p: float) -> np.uint64:
     return np.uint64(p * _TWO_64)
 
 
-@jit
+@jit(inline="always")
 def coin(key: np.uint64, lane: np.uint64, index: int, bar: np.uint64) -> bool:
     """Whether decision ``index`` succeeds in the replicate of ``lane`` (= replicate mod 64).
 

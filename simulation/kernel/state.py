@@ -15,6 +15,7 @@ from simulation.kernel.layout import (
     I_CRISIS,
     I_EXCLUSIVE,
     I_IMPACTED,
+    I_NEGATIVE,
     I_POST,
     I_TRACK,
     KEY_BLOCK,
@@ -50,6 +51,7 @@ def new_market(n: int, segments: int, campaign: Campaign) -> Market:
         info[p, I_EXCLUSIVE] = campaign.exclusive and p != crisis_post
         info[p, I_IMPACTED] = posts.impacted[p]
         info[p, I_CRISIS] = crisis_post if crisis_post >= 0 else p
+        info[p, I_NEGATIVE] = p == crisis_post
     return Market(
         clock=np.zeros(3, np.int64),
         keys=np.zeros(3, np.uint64),
@@ -78,7 +80,7 @@ def new_market(n: int, segments: int, campaign: Campaign) -> Market:
         brand_order=np.arange(campaign.real_brands).astype(np.int64),
         complained_at=np.empty(n, np.int32),
         crisis_counters=np.zeros(N_CRISIS_COUNTERS, np.int64),
-        probs=np.zeros((3, 4 * n_seg), np.uint64),
+        probs=np.zeros((4, 4 * n_seg), np.uint64),
     )
 
 

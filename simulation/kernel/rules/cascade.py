@@ -1,12 +1,16 @@
 """The independent cascade with a marketing funnel: see -> engage -> share (and click -> buy).
 
-Each tie of a person who shared is tried once per post: its share coin is fixed for the
-replicate (:func:`~simulation.kernel.random.coin` of the tie), so under the pure independent
-cascade the sharers are the people reachable from the seeds over live ties (the live-edge
-picture of Kempe, Kleinberg & Tardos 2003): adding a seed never removes a sharer.
+Each tie of a person who shared is tried once per post. Which of u's ties carry a share is a
+function of (replicate, post, u) and the ties themselves: geometric jumps over u's ties drawn
+from u's own uniforms find the candidates, and a coin of each candidate tie thins it to the
+tie's class. So under the pure independent cascade the live ties of a replicate are fixed and
+the sharers are the people reachable from the seeds over them (the live-edge picture of Kempe,
+Kleinberg & Tardos 2003): adding a seed never removes a sharer.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from simulation._jit import jit
 from simulation.kernel.layout import (
@@ -15,12 +19,13 @@ from simulation.kernel.layout import (
     FOR_CLICK,
     FOR_COMMENT,
     FOR_ENGAGE,
+    FOR_JUMP,
     FOR_SEEN,
     FOR_SHARE,
     I_BRAND,
-    I_CRISIS,
     I_EXCLUSIVE,
     I_IMPACTED,
+    I_NEGATIVE,
     I_POST,
     I_TRACK,
     KEY_LANE,
@@ -31,7 +36,7 @@ from simulation.kernel.layout import (
     State,
 )
 from simulation.kernel.person import engage, mark, negative, rival, see, share, touch
-from simulation.kernel.random import coin, coin_bar
+from simulation.kernel.random import coin, coin_bar, derive, skip
 from simulation.kernel.state import post_key
 
 __all__ = ["cascade_step", "class_thresholds", "funnel_keys"]
@@ -44,35 +49,40 @@ def class_thresholds(
     """Fill ``bars[:, k]`` for every class k of exposure; return the largest share probability.
 
     Class k = segment + segments x negative + 2 segments x strong. Rows, as coin thresholds:
-    P(share), P(seen | no share), P(engaged | seen, no share). Asking "share?" first and the
-    rest given "no share" makes the joint law per exposure exactly
+    P(share), P(seen | no share), P(engaged | seen, no share), and P(share) / the largest
+    P(share) (how a candidate found by geometric jumps is thinned to its class). Asking "share?"
+    first and the rest given "no share" makes the joint law per exposure exactly
     seen (visibility) -> engaged (appeal x affinity x decay) -> shared (stickiness), while who
     shares never depends on the funnel's coins.
     """
     n_seg = affinity.shape[0]
     p_max = 0.0
-    for strong in range(2 if ties else 1):
-        tie_vis = vis
-        if ties:
-            tie_vis = vis * (strong_vis if strong else weak_vis)
-        for neg in range(2 if impacted else 1):
-            for s in range(n_seg):
-                k = s + n_seg * neg + 2 * n_seg * strong
-                engaged = appeal * affinity[s] * decay
-                if neg:
-                    engaged *= impact
-                engaged = min(1.0, engaged)
-                p_share = tie_vis * engaged * stick
-                bars[0, k] = coin_bar(p_share)
-                bars[1, k] = coin_bar(
-                    (tie_vis - p_share) / (1.0 - p_share) if p_share < 1.0 else 0.0
-                )
-                bars[2, k] = coin_bar(
-                    (engaged - engaged * stick) / (1.0 - engaged * stick)
-                    if engaged * stick < 1.0
-                    else 0.0
-                )
-                p_max = max(p_max, p_share)
+    for second in range(2):  # the thinning needs the largest share probability first
+        for strong in range(2 if ties else 1):
+            tie_vis = vis
+            if ties:
+                tie_vis = vis * (strong_vis if strong else weak_vis)
+            for neg in range(2 if impacted else 1):
+                for s in range(n_seg):
+                    k = s + n_seg * neg + 2 * n_seg * strong
+                    engaged = appeal * affinity[s] * decay
+                    if neg:
+                        engaged *= impact
+                    engaged = min(1.0, engaged)
+                    p_share = tie_vis * engaged * stick
+                    if second:
+                        bars[3, k] = coin_bar(p_share / p_max) if p_max > 0.0 else np.uint64(0)
+                        continue
+                    bars[0, k] = coin_bar(p_share)
+                    bars[1, k] = coin_bar(
+                        (tie_vis - p_share) / (1.0 - p_share) if p_share < 1.0 else 0.0
+                    )
+                    bars[2, k] = coin_bar(
+                        (engaged - engaged * stick) / (1.0 - engaged * stick)
+                        if engaged * stick < 1.0
+                        else 0.0
+                    )
+                    p_max = max(p_max, p_share)
     return p_max
 
 
@@ -94,8 +104,8 @@ def cascade_step(
 
     A tie leads to a share with P = visibility x appeal x affinity x decay x stickiness (its
     class's); with the funnel on, every other tie is seen and engaged with the probabilities
-    given no share. Ties are decided by coins of (post, tie[, attempt]); ``attempt`` > 0 marks
-    repeat posts at that step (the crisis's persistence).
+    given no share. Candidates come from u's jumps, coins from (post, tie), both also of
+    ``attempt`` when > 0: repeat posts at that step (the crisis's persistence).
     """
     info = state.post
     p = info[I_POST]
@@ -116,10 +126,11 @@ def cascade_step(
         ties,
         impacted,
     )
-    if p_max <= 0.0 and not params.funnel and info[I_CRISIS] != p:
+    negative_post = info[I_NEGATIVE] != 0
+    if p_max <= 0.0 and not params.funnel and not negative_post:
         return
-    bar_max = coin_bar(p_max)
-    share_bar = bars[0]
+    log_q = np.log1p(-p_max) if p_max < 1.0 else -np.inf
+    thin_bar = bars[3]
     seen_bar = bars[1]
     engage_bar = bars[2]
     strong_offset = 2 * n_seg
@@ -127,6 +138,7 @@ def cascade_step(
     keys = state.keys
     lane = keys[KEY_LANE]
     k_share = post_key(keys, p, FOR_SHARE, True, attempt)
+    k_jump = post_key(keys, p, FOR_JUMP, False, attempt)
     k_seen = post_key(keys, p, FOR_SEEN, True, attempt)
     k_engage = post_key(keys, p, FOR_ENGAGE, True, attempt)
     k_funnel = funnel_keys(keys, p, 0, attempt)
@@ -145,7 +157,7 @@ def cascade_step(
     epoch = state.cursor[C_EPOCH]
     funnel = params.funnel
     # Who saw the crisis changes who shares the brand's posts: always decide its exposures.
-    every = funnel or info[I_CRISIS] == p
+    every = funnel or negative_post
     tree = (state.order, state.parent, state.depth, state.root)
     own = info[I_BRAND]
     track = info[I_TRACK] != 0
@@ -156,10 +168,22 @@ def cascade_step(
     negative_stamp, negative_flags = state.negative_stamp, state.negative_flags
     for i in range(frontier.shape[0]):
         u = frontier[i]
-        for j in range(indptr[u], indptr[u + 1]):
-            # Most ties are no share: rule them out before touching the follower's memory.
-            if not every and not coin(k_share, lane, j, bar_max):
-                continue
+        a = indptr[u]
+        b = indptr[u + 1]
+        # Share candidates: geometric jumps at the largest class probability, drawn from u's
+        # own uniforms (a function of the replicate, post, attempt and u), then thinned to
+        # the tie's class by a coin of the tie.
+        jumps = derive(k_jump, u)
+        draw = 0
+        if p_max <= 0.0:
+            nxt = b
+        elif p_max >= 1.0:
+            nxt = a
+        else:
+            nxt = a + skip(jumps, draw, log_q, b - a)
+            draw += 1
+        j = a if every else nxt
+        while j < b:
             v = indices[j]
             seg = segment_of[v]
             k = seg
@@ -167,32 +191,40 @@ def cascade_step(
                 k += strong_offset * tie_strong[j]
             if impacted and negative(negative_stamp, negative_flags, epoch, v):
                 k += n_seg
-            if coin(k_share, lane, j, share_bar[k]):
-                touch(stamp, flags, count, required, epoch, v)
-                new = 0
-                if every:
-                    new = see(flags, counters, segment_counters, seg, v, False)
-                if not flags[v] & SHARED:
-                    if funnel:
-                        new |= engage(
-                            flags,
-                            counters,
-                            segment_counters,
-                            k_funnel,
-                            lane,
-                            j,
-                            b_funnel,
-                            seg,
-                            v,
-                            False,
-                        )
-                    if not exclusive or not rival(brand_stamp, brand_flags, own, epoch, v):
-                        share(tree, flags, counters, segment_counters, seg, v, u, True)
-                        new |= SHARED
-                if track and new:
-                    mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
-                continue
+            if j == nxt:
+                if p_max >= 1.0:
+                    nxt = j + 1
+                else:
+                    nxt = j + 1 + skip(jumps, draw, log_q, b - j - 1)
+                    draw += 1
+                if coin(k_share, lane, j, thin_bar[k]):
+                    touch(stamp, flags, count, required, epoch, v)
+                    new = 0
+                    if every:
+                        new = see(flags, counters, segment_counters, seg, v, False)
+                    if not flags[v] & SHARED:
+                        if funnel:
+                            new |= engage(
+                                flags,
+                                counters,
+                                segment_counters,
+                                k_funnel,
+                                lane,
+                                j,
+                                b_funnel,
+                                seg,
+                                v,
+                                False,
+                            )
+                        if not exclusive or not rival(brand_stamp, brand_flags, own, epoch, v):
+                            share(tree, flags, counters, segment_counters, seg, v, u, True)
+                            new |= SHARED
+                    if track and new:
+                        mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
+                    j = j + 1 if every else nxt
+                    continue
             if not every:
+                j = nxt
                 continue
             # Not a share: maybe seen, maybe engaged.
             if coin(k_seen, lane, j, seen_bar[k]):
@@ -213,3 +245,4 @@ def cascade_step(
                     )
                 if track and new:
                     mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
+            j += 1
