@@ -19,7 +19,7 @@ under money) comes from :func:`strategy_seed`, so a scenario names one seed set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -57,12 +57,19 @@ class SeedPlan:
         random_budget: Seeds drawn from ``pool`` anew in each replicate (0 = use ``fixed``).
         cost: Seeding fees: the sum of the fixed seeds' fees, or for seeds drawn at random in
             each replicate the expected sum (``random_budget`` x the pool's mean fee).
+        strategy: The ``[seeding]`` strategy that made the plan.
+        fees: ``float64``: each fixed seed's fee (aligned with ``fixed``).
+        gains: ``float64``: the strategy's estimate of the expected sharers each fixed seed adds
+            to those chosen before it (aligned with ``fixed``; NaN where the strategy has none).
     """
 
     fixed: np.ndarray
     pool: np.ndarray
     random_budget: int
     cost: float = 0.0
+    strategy: str = ""
+    fees: np.ndarray | None = None
+    gains: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -81,13 +88,21 @@ def seed_fees(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
 
 
 def plan_seeds(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
-    """Choose the seeds the scenario's strategy asks for.
+    """Choose the seeds the scenario's strategy asks for, with each one's fee and gain.
 
     Raises:
         ScenarioError: an unknown seed label or one outside the candidates, a budget above the
             people available, money that buys no one (or free seeds), or a strategy that needs
             the cascade rule's tie probability under another rule.
     """
+    plan = _plan(scenario, graph)
+    fees = seed_fees(scenario, graph)[plan.fixed]
+    gains = np.full(len(plan.fixed), np.nan) if plan.gains is None else plan.gains
+    return replace(plan, strategy=scenario.seeding.strategy, fees=fees, gains=gains)
+
+
+def _plan(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
+    """The seed plan, with gains where the strategy estimates them."""
     seeding = scenario.seeding
     source = scenario.source
     pool, where = _candidates(scenario, graph)
@@ -127,8 +142,8 @@ def plan_seeds(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
             chosen = influence.buy_in_order(order, budget)
             return SeedPlan(chosen, empty, 0, _cost(chosen, fees))
 
-    seeds = _choose(scenario, graph, pool, budget)
-    return SeedPlan(seeds, empty, 0, _cost(seeds, fees))
+    seeds, gains = _choose(scenario, graph, pool, budget)
+    return SeedPlan(seeds, empty, 0, _cost(seeds, fees), gains=gains)
 
 
 def _candidates(scenario: Scenario, graph: SocialGraph) -> tuple[np.ndarray, str]:
@@ -219,15 +234,17 @@ def _cost(seeds: np.ndarray, fees: np.ndarray) -> float:
     return total
 
 
-def _choose(scenario: Scenario, graph: SocialGraph, pool: np.ndarray, budget: Budget) -> np.ndarray:
-    """Seeds of a strategy that computes one fixed set."""
+def _choose(
+    scenario: Scenario, graph: SocialGraph, pool: np.ndarray, budget: Budget
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Seeds of a strategy that computes one fixed set, and its gains (``None``: none)."""
     seeding = scenario.seeding
     strategy = seeding.strategy
     variants = [False, True] if budget.priced else [False]
     if strategy in ("degree", "pagerank", "kcore", "betweenness"):
         score = _centrality(scenario, graph)
         plans = [influence.budgeted_by_score(score, pool, budget, cost_benefit=b) for b in variants]
-        return _better(scenario, graph, plans)
+        return _better(scenario, graph, plans), None
     if strategy == "degree_discount":
         p = _cascade_probabilities(scenario, graph)
         plans = [
@@ -242,7 +259,7 @@ def _choose(scenario: Scenario, graph: SocialGraph, pool: np.ndarray, budget: Bu
             )
             for b in variants
         ]
-        return _better(scenario, graph, plans)
+        return _better(scenario, graph, plans), None
     if strategy == "imm":
         p = _cascade_probabilities(scenario, graph)
         try:
@@ -263,7 +280,7 @@ def _choose(scenario: Scenario, graph: SocialGraph, pool: np.ndarray, budget: Bu
                 key="seeding.epsilon",
                 source=scenario.source,
             ) from None
-        return selection.seeds
+        return selection.seeds, selection.gains
     if strategy == "celf":
         selection = influence.celf(
             spread_inputs(scenario, graph),
@@ -273,7 +290,7 @@ def _choose(scenario: Scenario, graph: SocialGraph, pool: np.ndarray, budget: Bu
             steps=scenario.steps,
             seed=strategy_seed(scenario, "celf"),
         )
-        return selection.seeds
+        return selection.seeds, selection.gains
     raise AssertionError(strategy)  # pragma: no cover - the schema admits only the above
 
 
