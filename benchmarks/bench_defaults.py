@@ -1,18 +1,20 @@
 """Influence maximisation at its default settings, against a well-run greedy reference.
 
 The question a strategist asks of ``imm`` and ``celf`` left at their defaults: how far below the
-greedy's spread do they land? The stand-in for a collaboration network (no downloads here) is a
-Holme-Kim ``powerlaw_cluster`` graph (heavy-tailed degrees and clustering, as in co-authorship
-graphs): ``--n`` people (default 15,000), ``m`` = 4 ties per newcomer (mean degree about 8),
-triangle probability 0.3; one tie probability p for every tie (visibility = appeal = 1,
-stickiness = p), at p = 0.01 and 0.05 by default, k = 10, 50 and 100 seeds.
+greedy's spread do they land? Two stand-ins for a collaboration network (no downloads here), with
+``--n`` people (default 15,000): ``--graph powerlaw_cluster`` (default), a Holme-Kim graph,
+``m`` = 4 ties per newcomer (mean degree about 8), triangle probability 0.3; ``--graph
+coauthor``, cliques of 2-6 co-authors per paper with sublinear preferential attachment (mean
+degree about 21, at most about 500 contacts, clustering 0.32; see :func:`coauthor_edges`). One
+tie probability p for every tie (visibility = appeal = 1, stickiness = p), at p = 0.01 and 0.05
+by default, k = 10, 50 and 100 seeds.
 
 Each strategy chooses through ``plan_seeds`` (the path ``wom run`` takes), timed warm. The
 reference is the greedy on a large fixed sample of reverse-reachable sets (``--reference-sets``,
 default 4,000,000, drawn with a seed no strategy uses): the greedy maximiser of an unbiased
 estimate of the expected spread whose standard error is a fraction of a percent, i.e. what CELF
 converges to with very many runs per estimate (CELF on the kernel with 1,000 runs per estimate
-would take tens of minutes per setting on this machine). ``--celf-reference R`` adds the kernel's
+would take tens of minutes per setting on this machine). ``--mc-runs R`` adds the kernel's
 CELF at ``mc_runs`` = R as a second reference.
 
 Every seed set's spread is then the mean sharers over ``--runs`` kernel replicates under a seed
@@ -25,6 +27,7 @@ replicates where adding v lost sharers (0 under the independent cascade with Ker
 
     python benchmarks/bench_defaults.py                   # the table
     python benchmarks/bench_defaults.py --p 0.01 --k 50 --json
+    python benchmarks/bench_defaults.py --graph coauthor --p 0.01   # supercritical at 0.05
 """
 
 from __future__ import annotations
@@ -41,19 +44,62 @@ EVAL_SEED = 0xE7A1
 REFERENCE_SEED = 0x4EF
 
 
-def _scenario(n: int, p: float, seeding: dict):
+# The co-authorship stand-in's edge list (written once per process).
+_COAUTHOR: dict[int, str] = {}
+
+
+def coauthor_edges(n: int, seed: int = 1) -> str:
+    """A co-authorship graph: papers of 2-6 authors, each author picked by their papers so far.
+
+    Authors join over time (author i + 6 with paper i, as one of its authors); a paper's other
+    authors are drawn with probability proportional to (1 + their papers)^0.75 (sublinear
+    preferential attachment), and every pair
+    of a paper's authors is a tie: cliques of collaborators, heavy-tailed degrees, many people
+    with few contacts, as in arXiv collaboration networks. Returns the edge list's text.
+    """
+    rng = np.random.default_rng(seed)
+    papers = np.zeros(n)
+    pairs: set[tuple[int, int]] = set()
+    for paper in range(n + n // 2):
+        pool = min(n, paper + 6)
+        weight = (1.0 + papers[:pool]) ** 0.75
+        team = rng.choice(pool, int(rng.integers(2, 7)), replace=False, p=weight / weight.sum())
+        if paper + 6 <= n and pool - 1 not in team:
+            team[0] = pool - 1  # a newcomer's first paper
+        papers[team] += 1
+        team = np.sort(team)
+        for a in range(len(team)):
+            for b in range(a + 1, len(team)):
+                pairs.add((int(team[a]), int(team[b])))
+    return "".join(f"{u} {v}\n" for u, v in sorted(pairs))
+
+
+def _scenario(n: int, p: float, seeding: dict, graph: str = "powerlaw_cluster"):
+    import tempfile
+    from pathlib import Path
+
     from simulation.scenario import parse_scenario
 
+    network = {"kind": "powerlaw_cluster", "n": n, "m": 4, "triangle_p": 0.3, "seed": 1}
+    base = "."
+    if graph == "coauthor":
+        if n not in _COAUTHOR:
+            folder = Path(tempfile.mkdtemp(prefix="bench-coauthor-"))
+            (folder / "coauthor.txt").write_text(coauthor_edges(n))
+            _COAUTHOR[n] = str(folder)
+        network = {"kind": "edge_list", "path": "coauthor.txt"}
+        base = _COAUTHOR[n]
     return parse_scenario(
         {
             "name": "bench-defaults",
             "seed": 1,
             "steps": 10_000,
-            "network": {"kind": "powerlaw_cluster", "n": n, "m": 4, "triangle_p": 0.3, "seed": 1},
+            "network": network,
             "content": {"visibility": 1.0, "appeal": 1.0, "stickiness": p},
             "seeding": seeding,
         },
         source="<benchmark>",
+        base_dir=base,
     )
 
 
@@ -122,7 +168,7 @@ def measure(n: int, p: float, ks: list[int], args) -> list[dict]:
     from simulation.network import build_graph
     from simulation.seeding import plan_seeds, strategy_seed
 
-    scenario = _scenario(n, p, {"budget": max(ks)})
+    scenario = _scenario(n, p, {"budget": max(ks)}, args.graph)
     graph = build_graph(scenario)
     inputs = spread_inputs(scenario, graph)
     rows: list[dict] = []
@@ -143,7 +189,7 @@ def measure(n: int, p: float, ks: list[int], args) -> list[dict]:
         # plan), except IMM, whose sample size depends on k: it runs for each k. The time of a
         # prefix is the time of the largest plan (an upper bound).
         for k in ks if spec["strategy"] == "imm" else [max(ks)]:
-            s = _scenario(n, p, {"budget": k, **spec})
+            s = _scenario(n, p, {"budget": k, **spec}, args.graph)
             begin = time.perf_counter()
             plan = plan_seeds(s, graph)
             times[k] = time.perf_counter() - begin
@@ -164,7 +210,7 @@ def measure(n: int, p: float, ks: list[int], args) -> list[dict]:
             d = values - ref
             rows.append(
                 {
-                    "graph": f"powerlaw_cluster n={n:,} m=4",
+                    "graph": f"{args.graph} n={graph.n:,} ties={graph.edges:,}",
                     "p": p,
                     "k": k,
                     "strategy": label,
@@ -206,6 +252,12 @@ def main() -> None:
     """Run the benchmark and print a table (or JSON)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=15_000)
+    parser.add_argument(
+        "--graph",
+        choices=["powerlaw_cluster", "coauthor"],
+        default="powerlaw_cluster",
+        help="the stand-in network (see coauthor_edges)",
+    )
     parser.add_argument("--p", type=float, nargs="+", default=[0.01, 0.05])
     parser.add_argument("--k", type=int, nargs="+", default=[10, 50, 100])
     parser.add_argument("--runs", type=int, default=1000, help="evaluation replicates")
