@@ -197,11 +197,12 @@ def measure(n: int, p: float, ks: list[int], args) -> list[dict]:
             if spec["strategy"] == "random":  # one draw, as a replicate would
                 rng = np.random.default_rng(0)
                 per_k[k] = rng.choice(plan.pool, plan.random_budget, replace=False)
+        spent = sum(times.values())  # the plans actually made
         for k in ks:
             per_k.setdefault(k, per_k[max(ks)][:k])
             times.setdefault(k, times[max(ks)])
         chosen[label] = (per_k, times)
-        print(f"  p={p} {label:<32} chosen in {sum(times.values()):7.1f} s", flush=True)
+        print(f"  p={p} {label:<32} chosen in {spent:7.1f} s", flush=True)
     for k in ks:
         ref = _sharers(inputs, chosen[specs[0][0]][0][k], args.runs)
         for label, (per_k, times) in chosen.items():
