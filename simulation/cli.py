@@ -299,7 +299,8 @@ def seeds(scenario_file: Path, out: Path | None, settings: tuple[str, ...]) -> N
                 f"from {entry['pool']:,} candidates (no fixed list)"
             )
         else:
-            line = f"{whose}: {entry['strategy']}, {entry['seeds']} seeds"
+            count = entry["seeds"]
+            line = f"{whose}: {entry['strategy']}, {count} seed{'' if count == 1 else 's'}"
         if entry["cost"]:
             line += f", fees {_fmt(entry['cost'])}" + (" expected" if entry["random"] else "")
         console.print(escape(line), highlight=False)
