@@ -1,4 +1,4 @@
-"""The ``wom`` command: a thin door onto the engine (run, validate, keys, app, sweep, report).
+"""The ``wom`` command: a thin door onto the engine (run, seeds, validate, keys, sweep, ...).
 
 User mistakes (:class:`~simulation.errors.ScenarioError`) are caught here, once, printed without
 a traceback, and exit with status 2; internal errors exit 1.
@@ -259,6 +259,86 @@ def validate(scenario_file: Path) -> None:
     for warning in [*scenario.warnings, *check_scenario(scenario)]:
         click.echo(f"warning: {warning}", err=True)
     click.echo("ok")
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the shortlist: .csv (one row per seed) or .json (as in run --json).",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a scenario key, e.g. --set seeding.strategy=imm.",
+)
+def seeds(scenario_file: Path, out: Path | None, settings: tuple[str, ...]) -> None:
+    """Choose SCENARIO_FILE's seeds and list whom to pay, without running the campaign."""
+    import csv
+    import io
+
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from simulation import shortlist
+    from simulation.engine import prepare
+    from simulation.scenario import load_scenario
+
+    if out is not None and out.suffix.lower() not in (".csv", ".json"):
+        raise ScenarioError.single(
+            f"cannot write {out.name}: the shortlist is written as .csv or .json", source="--out"
+        )
+    scenario = load_scenario(scenario_file)
+    if settings:
+        scenario = scenario.with_overrides(parse_settings(settings), source="--set")
+    prepared = prepare(scenario)
+    for warning in prepared.graph.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    rows, sets = shortlist.rows(prepared), shortlist.seed_sets(prepared)
+    if out is not None:
+        if out.suffix.lower() == ".csv":
+            text = io.StringIO()
+            writer = csv.DictWriter(text, fieldnames=shortlist.COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+            write_atomic(out, text.getvalue())
+        else:
+            write_atomic(out, json.dumps({"seeds": rows, "seeding": sets}, indent=1) + "\n")
+    table = Table(title=f"{scenario.name}: whom the seeding pays", title_justify="left")
+    for column in shortlist.COLUMNS:
+        table.add_column(
+            column, justify="right" if column in ("followers", "fee", "gain") else "left"
+        )
+    for row in rows:
+        table.add_row(
+            escape(row["brand"]),
+            escape(row["post"] or "-"),
+            escape(row["label"]),
+            escape(row["segment"]),
+            f"{row['followers']:,}",
+            _fmt(row["fee"]),
+            _fmt(row["gain"]),
+        )
+    console = Console(width=max(100, min(160, _terminal_width())))
+    if rows:
+        console.print(table)
+    for entry in sets:
+        whose = entry["brand"] + (f", post {entry['post']}" if entry["post"] else "")
+        if entry["random"]:
+            line = (
+                f"{whose}: random seeding, {entry['seeds']} people drawn anew in each replicate "
+                f"from {entry['pool']:,} candidates (no fixed list)"
+            )
+        else:
+            count = entry["seeds"]
+            line = f"{whose}: {entry['strategy']}, {count} seed{'' if count == 1 else 's'}"
+        if entry["cost"]:
+            line += f", fees {_fmt(entry['cost'])}" + (" expected" if entry["random"] else "")
+        console.print(escape(line), highlight=False)
 
 
 @main.command()

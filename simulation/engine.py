@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation import kernel, kernel_inputs
+from simulation import kernel, kernel_inputs, shortlist
 from simulation._jit import threads
 from simulation.errors import Problem, ScenarioError
 from simulation.kernel_inputs import kernel_params
@@ -40,6 +40,8 @@ class Prepared:
         campaign: Posts, brands, seed sets, ads and crisis as the kernel's arrays.
         layout: Names and money around the kernel's counts.
         plans: Every seed set's plan, in the campaign's order (brands, posts', crisis's).
+        owners: Whose each plan is, aligned with ``plans``: (brand or ``"crisis"``, the post's
+            name for a post's own ``seeding``, else ``None``).
     """
 
     scenario: Scenario
@@ -49,6 +51,7 @@ class Prepared:
     campaign: kernel.Campaign | None = None
     layout: Layout | None = None
     plans: list[SeedPlan] = field(default_factory=list)
+    owners: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 def prepare(scenario: Scenario, graph: SocialGraph | None = None) -> Prepared:
@@ -60,9 +63,16 @@ def prepare(scenario: Scenario, graph: SocialGraph | None = None) -> Prepared:
     """
     graph = graph if graph is not None else build_graph(scenario)
     plan = plan_seeds(scenario, graph)
-    campaign, layout, plans = _campaign(scenario, graph, plan)
+    campaign, layout, calendar = _campaign(scenario, graph, plan)
     return Prepared(
-        scenario, graph, plan, kernel_inputs.kernel_graph(scenario, graph), campaign, layout, plans
+        scenario,
+        graph,
+        plan,
+        kernel_inputs.kernel_graph(scenario, graph),
+        campaign,
+        layout,
+        calendar.plans,
+        calendar.owners,
     )
 
 
@@ -98,10 +108,12 @@ class _Calendar:
 
     def __init__(self) -> None:
         self.plans: list[SeedPlan] = []
+        self.owners: list[tuple[str, str | None]] = []
         self.posts: list[kernel_inputs.PostPlan] = []
 
-    def add_seeds(self, plan: SeedPlan) -> int:
+    def add_seeds(self, plan: SeedPlan, brand: str, post: str | None = None) -> int:
         self.plans.append(plan)
+        self.owners.append((brand, post))
         return len(self.plans) - 1
 
     def cost(self, s: int) -> float:
@@ -131,7 +143,9 @@ def _brand_posts(
                 }
             )
             key = f"posts[{index}].seeding"
-            s = calendar.add_seeds(_variant_plan(scenario, graph, content, post.seeding, key))
+            s = calendar.add_seeds(
+                _variant_plan(scenario, graph, content, post.seeding, key), brand_name, name
+            )
         if start <= scenario.steps:
             seeding_cost[b] += calendar.cost(s)
         calendar.posts.append(
@@ -168,7 +182,9 @@ def _crisis(
         half_life=crisis.half_life,
     )
     s = calendar.add_seeds(
-        _variant_plan(scenario, graph, negative, crisis.seeding, "crisis.seeding")
+        _variant_plan(scenario, graph, negative, crisis.seeding, "crisis.seeding"),
+        "crisis",
+        "crisis",
     )
     brands = scenario.brand_names
     calendar.posts.append(
@@ -226,16 +242,17 @@ def _ads(
 
 def _campaign(
     scenario: Scenario, graph: SocialGraph, plan: SeedPlan
-) -> tuple[kernel.Campaign, Layout, list[SeedPlan]]:
+) -> tuple[kernel.Campaign, Layout, _Calendar]:
     """The scenario's posts, brands, seed sets, ads and crisis as the kernel's arrays."""
     brands = scenario.brand_names
     calendar = _Calendar()
-    brand_sets = [calendar.add_seeds(plan)]
+    brand_sets = [calendar.add_seeds(plan, brands[0])]
     for i, competitor in enumerate(scenario.competitors):
         key = f"competitors[{i}].seeding"
         brand_sets.append(
             calendar.add_seeds(
-                _variant_plan(scenario, graph, competitor.content, competitor.seeding, key)
+                _variant_plan(scenario, graph, competitor.content, competitor.seeding, key),
+                brands[i + 1],
             )
         )
     seeding_cost = _brand_posts(scenario, graph, calendar, brand_sets)
@@ -275,7 +292,7 @@ def _campaign(
             for ad, sa in zip(ads, scenario.ads, strict=True)
         ],
     )
-    return campaign, layout, calendar.plans
+    return campaign, layout, calendar
 
 
 @dataclass
@@ -287,6 +304,8 @@ class RunResult:
         timeline: Metric name -> mean over replicates of the cumulative count at the end of each
             step (index 0 = right after seeding), padded to the longest replicate.
         lengths: Steps each replicate took.
+        seeds: The shortlist: one row per person a plan pays (:func:`simulation.shortlist.rows`).
+        seeding: One row per seed set: strategy, random or fixed, size, cost.
     """
 
     scenario: Scenario
@@ -300,6 +319,8 @@ class RunResult:
     timeline: dict[str, np.ndarray]
     lengths: np.ndarray
     warnings: list[str] = field(default_factory=list)
+    seeds: list[dict[str, Any]] = field(default_factory=list)
+    seeding: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self, metric: str) -> dict[str, Any]:
         """Mean, std, 95% interval of the mean (``ci95``), 95% range (``pi95``) and values."""
@@ -317,6 +338,8 @@ class RunResult:
             "timeline": {
                 m: [_finite_number(float(x)) for x in v] for m, v in self.timeline.items()
             },
+            "seeds": self.seeds,
+            "seeding": self.seeding,
         }
 
 
@@ -446,4 +469,6 @@ def simulate(
         timeline=timelines,
         lengths=lengths,
         warnings=list(graph.warnings),
+        seeds=shortlist.rows(prepared),
+        seeding=shortlist.seed_sets(prepared),
     )

@@ -120,12 +120,15 @@ class Selection:
         spread: The algorithm's own estimate of the expected number of sharers (``nan`` if none).
         cost: Sum of the seeds' fees (0 without fees).
         variant: ``"unit-cost"`` or ``"cost-benefit"``: which greedy gave the seeds.
+        gains: ``float64`` per seed, the algorithm's estimate of the expected sharers it added
+            to the seeds chosen before it (they sum to ``spread``; ``None`` if it has none).
     """
 
     seeds: np.ndarray
     spread: float = math.nan
     cost: float = 0.0
     variant: str = "unit-cost"
+    gains: np.ndarray | None = None
 
 
 def _sequential_cost(seeds: np.ndarray, fees: np.ndarray | None) -> float:
@@ -391,6 +394,7 @@ def celf(
         ]
         heapq.heapify(heap)
         chosen: list[int] = []
+        gains: list[float] = []
         spread = 0.0
         spent = 0.0
         limit = budget.count if budget.count is not None else len(candidates)
@@ -400,6 +404,7 @@ def celf(
                 continue  # does not fit now, so never will: the money left only shrinks
             if fresh_at == len(chosen):
                 chosen.append(v)
+                gains.append(gain)
                 spent += fees[v]
                 spread += gain
                 continue
@@ -423,7 +428,11 @@ def celf(
                 heapq.heappush(heap, (-(gain / fees[w] if ratio else gain), w, len(chosen), gain))
         seeds = np.array(chosen, np.int32)
         selection = Selection(
-            seeds, spread, _sequential_cost(seeds, budget.fees if budget.priced else None), variant
+            seeds,
+            spread,
+            _sequential_cost(seeds, budget.fees if budget.priced else None),
+            variant,
+            np.array(gains, np.float64),
         )
         if best is None or selection.spread > best.spread:
             best = selection
@@ -550,8 +559,8 @@ def _max_coverage(
     money: float,
     k: int,
     cost_benefit: bool,
-) -> tuple[np.ndarray, int]:
-    """Greedy maximum coverage of RR sets: (seeds in order, RR sets covered).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy maximum coverage of RR sets: (seeds in order, sets each newly covered).
 
     Each round takes the allowed person covering the most uncovered sets (or the most per unit
     of fee); people whose fee no longer fits in ``money`` are dropped. Ties: lower index.
@@ -563,9 +572,9 @@ def _max_coverage(
     covered = np.zeros(set_indptr.shape[0] - 1, np.bool_)
     alive = allowed.copy()
     seeds = np.empty(min(k, n), np.int32)
+    newly = np.zeros(min(k, n), np.int64)
     chosen = 0
     spent = 0.0
-    total = 0
     while chosen < k:
         best = -1
         best_key = -1.0
@@ -582,17 +591,17 @@ def _max_coverage(
         if best < 0:
             break
         seeds[chosen] = best
-        chosen += 1
         alive[best] = False
         spent += fees[best]
         for j in range(node_indptr[best], node_indptr[best + 1]):
             s = node_sets[j]
             if not covered[s]:
                 covered[s] = True
-                total += 1
+                newly[chosen] += 1
                 for i in range(set_indptr[s], set_indptr[s + 1]):
                     count[nodes[i]] -= 1
-    return seeds[:chosen], total
+        chosen += 1
+    return seeds[:chosen], newly[:chosen]
 
 
 @dataclass
@@ -721,8 +730,8 @@ class _Collection:
 
     def select(
         self, allowed: np.ndarray, budget: Budget, fees: np.ndarray, k: int
-    ) -> tuple[np.ndarray, float, str]:
-        """Best greedy seeds: (seeds, fraction of sets covered, variant)."""
+    ) -> tuple[np.ndarray, np.ndarray, str]:
+        """Best greedy seeds: (seeds, fraction of the sets each newly covered, variant)."""
         nodes = np.concatenate(self.nodes) if self.nodes else np.zeros(0, np.int32)
         self.nodes = [nodes]
         sizes = np.concatenate(self.sizes) if self.sizes else np.zeros(0, np.int32)
@@ -732,9 +741,9 @@ class _Collection:
         n = len(allowed)
         node_indptr, node_sets = _invert(nodes, indptr, n)
         money = math.inf if budget.money is None else float(budget.money)
-        best = (np.zeros(0, np.int32), -1, "unit-cost")
+        best = (np.zeros(0, np.int32), np.zeros(0, np.int64), "unit-cost")
         for variant in ["unit-cost", "cost-benefit"] if budget.priced else ["unit-cost"]:
-            seeds, covered = _max_coverage(
+            seeds, newly = _max_coverage(
                 nodes,
                 indptr,
                 node_indptr,
@@ -745,8 +754,8 @@ class _Collection:
                 k,
                 variant == "cost-benefit",
             )
-            if covered > best[1]:
-                best = (seeds, covered, variant)
+            if variant == "unit-cost" or newly.sum() > best[1].sum():
+                best = (seeds, newly, variant)
         return best[0], best[1] / max(len(sizes), 1), best[2]
 
 
@@ -830,7 +839,8 @@ def imm(
     for i in range(1, max(int(math.log2(max(n, 2))), 1)):
         x = n / 2.0**i
         phase1.grow_to(math.ceil(lambda_prime / x), max_bytes)
-        _, fraction, _ = phase1.select(allowed, budget, fees, k)
+        _, newly, _ = phase1.select(allowed, budget, fees, k)
+        fraction = float(newly.sum())
         if n * fraction >= (1.0 + eps_prime) * x:
             lower = n * fraction / (1.0 + eps_prime)
             break
@@ -842,10 +852,11 @@ def imm(
     lambda_star = 2.0 * n * (e1 * alpha + beta) ** 2 / epsilon**2
     phase2 = _Collection(sampler, first=used)
     phase2.grow_to(math.ceil(lambda_star / lower), max_bytes)
-    seeds, fraction, variant = phase2.select(allowed, budget, fees, k)
+    seeds, newly, variant = phase2.select(allowed, budget, fees, k)
     return Selection(
         seeds,
-        n * fraction,
+        n * float(newly.sum()),
         _sequential_cost(seeds, budget.fees if budget.priced else None),
         variant,
+        n * newly,
     )

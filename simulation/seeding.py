@@ -21,7 +21,7 @@ under money) comes from :func:`strategy_seed`, so a scenario names one seed set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NoReturn
 
 import numpy as np
@@ -60,12 +60,19 @@ class SeedPlan:
         random_budget: Seeds drawn from ``pool`` anew in each replicate (0 = use ``fixed``).
         cost: Seeding fees: the sum of the fixed seeds' fees, or for seeds drawn at random in
             each replicate the expected sum (``random_budget`` x the pool's mean fee).
+        strategy: The ``[seeding]`` strategy that made the plan.
+        fees: ``float64``: each fixed seed's fee (aligned with ``fixed``).
+        gains: ``float64``: the strategy's estimate of the expected sharers each fixed seed adds
+            to those chosen before it (aligned with ``fixed``; NaN where the strategy has none).
     """
 
     fixed: np.ndarray
     pool: np.ndarray
     random_budget: int
     cost: float = 0.0
+    strategy: str = ""
+    fees: np.ndarray | None = None
+    gains: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -84,13 +91,23 @@ def seed_fees(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
 
 
 def plan_seeds(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
-    """Choose the seeds the scenario's strategy asks for (see :data:`STRATEGIES`).
+    """Choose the seeds the scenario's strategy asks for, with each one's fee and gain.
+
+    See :data:`STRATEGIES`.
 
     Raises:
         ScenarioError: an unknown seed label or one outside the candidates, a budget above the
             people available, money that buys no one (or free seeds), or a strategy that needs
             the cascade rule's tie probability under another rule.
     """
+    plan = _plan(scenario, graph)
+    fees = seed_fees(scenario, graph)[plan.fixed]
+    gains = np.full(len(plan.fixed), np.nan) if plan.gains is None else plan.gains
+    return replace(plan, strategy=scenario.seeding.strategy, fees=fees, gains=gains)
+
+
+def _plan(scenario: Scenario, graph: SocialGraph) -> SeedPlan:
+    """The seed plan, with gains where the strategy estimates them."""
     seeding = scenario.seeding
     pool, where, _ = candidates(seeding, graph, graph.out_degree)
     choice = Choice(scenario, graph, pool, where, seed_fees(scenario, graph))
@@ -131,9 +148,9 @@ class Choice:
         empty = np.zeros(0, np.int32)
         return SeedPlan(empty, empty, 0)
 
-    def fixed(self, seeds: np.ndarray) -> SeedPlan:
-        """These seeds in every replicate, at their fees."""
-        return SeedPlan(seeds, np.zeros(0, np.int32), 0, _cost(seeds, self.fees))
+    def fixed(self, seeds: np.ndarray, gains: np.ndarray | None = None) -> SeedPlan:
+        """These seeds in every replicate, at their fees (with the strategy's gains, if any)."""
+        return SeedPlan(seeds, np.zeros(0, np.int32), 0, _cost(seeds, self.fees), gains=gains)
 
     def drawn(self) -> SeedPlan:
         """``budget.count`` seeds drawn from the pool anew in each replicate."""

@@ -139,7 +139,7 @@ def imm(choice: Choice) -> SeedPlan:
             "as 1 / epsilon^2) or use degree_discount",
             key="seeding.epsilon",
         )
-    return choice.fixed(selection.seeds)
+    return choice.fixed(selection.seeds, selection.gains)
 
 
 def celf(choice: Choice) -> SeedPlan:
@@ -154,7 +154,7 @@ def celf(choice: Choice) -> SeedPlan:
         steps=choice.scenario.steps,
         seed=choice.stream("celf"),
     )
-    return choice.fixed(selection.seeds)
+    return choice.fixed(selection.seeds, selection.gains)
 
 
 # Strategies whose seeds are listed by the user: they take no budget.

@@ -373,3 +373,65 @@ def test_betweenness_from_every_source_is_the_exact_value():
     np.testing.assert_allclose(influence.betweenness(graph, graph.n, seed=1), exact)
     sampled = influence.betweenness(graph, 10, seed=1)
     np.testing.assert_array_equal(sampled, influence.betweenness(graph, 10, seed=1))
+
+
+def test_imm_draws_the_papers_number_of_rr_sets(monkeypatch):
+    # Tang, Shi & Xiao 2015, Algorithms 2-3 with l scaled by 1 + log 2 / log n, and phase 2
+    # drawn afresh (Chen 2018): phase 1 grows its sample to lambda' / x for x = n / 2^i until
+    # the greedy covers (1 + eps') x / n of it, then LB = n x coverage / (1 + eps'); phase 2
+    # draws lambda* / LB new sets. The formulas are written out here from the paper.
+    s = scenario({"kind": "barabasi_albert", "n": 2000, "m": 3, "seed": 5}, content=cascade(0.05))
+    graph = build_graph(s)
+    n, k, eps, ell = graph.n, 10, 0.3, 1.0
+    targets: list[tuple[int, int]] = []  # (first set index, sample size asked for)
+    coverages: list[float] = []
+    grow, select = influence._Collection.grow_to, influence._Collection.select
+
+    def recording_grow(self, target, max_bytes):
+        targets.append((self.first, target))
+        return grow(self, target, max_bytes)
+
+    def recording_select(self, *args):
+        seeds, newly, variant = select(self, *args)
+        coverages.append(float(newly.sum()))
+        return seeds, newly, variant
+
+    monkeypatch.setattr(influence._Collection, "grow_to", recording_grow)
+    monkeypatch.setattr(influence._Collection, "select", recording_select)
+    selection = influence.imm(
+        graph,
+        tie_probabilities(s, graph),
+        np.arange(n),
+        influence.Budget(k),
+        epsilon=eps,
+        ell=ell,
+        seed=3,
+    )
+    ell = ell * (1 + math.log(2) / math.log(n))
+    log_nk = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+    eps1 = math.sqrt(2) * eps
+    lam1 = (2 + 2 * eps1 / 3) * (log_nk + ell * math.log(n) + math.log(math.log2(n))) * n / eps1**2
+    phase1, (first2, theta) = targets[:-1], targets[-1]
+    lower = None
+    for i, ((first, size), coverage) in enumerate(zip(phase1, coverages, strict=False), start=1):
+        x = n / 2**i
+        assert first == 0
+        assert size == math.ceil(lam1 / x)
+        if n * coverage >= (1 + eps1) * x:
+            lower = n * coverage / (1 + eps1)
+            assert i == len(phase1)  # stops at the first x the coverage clears
+    assert lower is not None
+    e1 = 1 - 1 / math.e
+    alpha = math.sqrt(ell * math.log(n) + math.log(2))
+    beta = math.sqrt(e1 * (log_nk + ell * math.log(n) + math.log(2)))
+    lam_star = 2 * n * (e1 * alpha + beta) ** 2 / eps**2
+    assert first2 == phase1[-1][1]  # phase 2's sets follow phase 1's: fresh, independent
+    assert theta == math.ceil(lam_star / lower)
+    # LB (the phase-1 greedy's coverage shrunk by 1 + eps') is below the kernel's estimate of
+    # the chosen seeds' spread, itself at most OPT.
+    model = spread_inputs(s, graph)
+    spread = influence.kernel_spreads(
+        model, selection.seeds, np.array([-1]), runs=2000, steps=s.steps, seed=11
+    )[0]
+    assert lower <= spread
+    assert selection.spread == pytest.approx(n * coverages[-1])

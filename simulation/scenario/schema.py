@@ -198,18 +198,22 @@ class Seeding(_Table):
         "the receiver's segment x stickiness.",
     )
     mc_runs: int = Field(
-        100,
+        200,
         ge=1,
         le=100_000,
-        description="Replicates per spread estimate: `celf`'s marginal gains, and the "
-        "comparison of the two plans a `money` budget gives.",
+        description="Replicates per spread estimate: `celf`'s marginal gains (every candidate "
+        "measured on the same replicates; at 200 it was within 0.9% of a well-run greedy in the "
+        "README's measurements, at 100 up to 1.6% below), and the comparison of the two plans a "
+        "`money` budget gives.",
     )
     epsilon: float = Field(
-        0.5,
+        0.1,
         gt=0.0,
         lt=1.0,
         description="`imm`: approximation slack; its seeds reach at least (1 - 1/e - epsilon) "
-        "of the best possible spread. Smaller is closer and slower (time ~ 1 / epsilon^2).",
+        "of the best possible spread. Smaller is closer and slower (time ~ 1 / epsilon^2); "
+        "at 0.1 it was within 0.5% of a well-run greedy in the README's measurements, at 0.5 "
+        "up to 5% below.",
     )
     confidence: float = Field(
         1.0,
