@@ -652,6 +652,37 @@ def _all_zero(comparison: Comparison, metric: str) -> bool:
 
 
 @solara.component
+def _Shortlist(comparison: Comparison):
+    """Whom each strategy pays: its seeds, their followers, fees and estimated gains."""
+    table = comparison.shortlist_table()
+    drawn = [r.variant.name for r in comparison.results if r.random_seeds]
+    with solara.Div(classes=["wom-shortlist"]):
+        solara.Text(
+            "Whom each strategy pays (the shortlist)",
+            style={"font-size": "16px", "font-weight": "600", "display": "block"},
+        )
+        solara.Text(
+            "One row per seed, in the order the strategy chose them: follower count, fee, and "
+            "gain, the strategy's estimate of the extra sharers that person brings (celf and "
+            "imm only)."
+            + (
+                f" Seeds drawn anew in every campaign have no fixed list: {', '.join(drawn)}."
+                if drawn
+                else ""
+            ),
+            style={**HELP_STYLE, "display": "block"},
+        )
+        if len(table):
+            solara.DataFrame(table, items_per_page=20)
+            solara.FileDownload(
+                lambda: table.to_csv(index=False),
+                filename="shortlist.csv",
+                label="Shortlist (CSV)",
+                mime_type="text/csv",
+            )
+
+
+@solara.component
 def _Results(comparison: Comparison, goal: Goal | None, stale: bool):
     overlays = {}
     for result in comparison.results:
@@ -750,6 +781,7 @@ def _Results(comparison: Comparison, goal: Goal | None, stale: bool):
                     style=HELP_STYLE,
                     classes=["wom-seeds-bought"],
                 )
+        _Shortlist(comparison)
         with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
             solara.FileDownload(
                 lambda: png_bytes(bars),

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulation import shortlist
 from simulation.compare import paired_difference
 from simulation.engine import Prepared, prepare, simulate
 from simulation.errors import ScenarioError
@@ -143,6 +144,9 @@ class VariantResult:
         timeline: Metric -> mean cumulative count per step.
         band: Metric -> (low, high) per step, the 95% interval of the mean (batch means).
         seeds: People seeded (bought) per campaign.
+        shortlist: Whom the seeding pays: one row per fixed seed (see
+            :func:`simulation.shortlist.rows`); empty when the seeds are drawn at random.
+        random_seeds: Whether some seeds are drawn anew in every campaign (no fixed list).
         goal_values: The goal's metric per replicate at the goal's step (when it has one
             before the end; else the goal is read from ``values``).
     """
@@ -154,6 +158,8 @@ class VariantResult:
     band: dict[str, tuple[np.ndarray, np.ndarray]]
     seeds: int = 0
     goal_values: np.ndarray | None = None
+    shortlist: list[dict[str, Any]] = field(default_factory=list)
+    random_seeds: bool = False
 
     def summary(self, metric: str) -> dict[str, Any]:
         """Mean, std, ``ci95`` and ``pi95`` of a metric (see :func:`summarize`)."""
@@ -172,6 +178,11 @@ class Comparison:
     def result(self, name: str) -> VariantResult:
         """The named variant's results."""
         return next(r for r in self.results if r.variant.name == name)
+
+    def shortlist_table(self) -> pd.DataFrame:
+        """Whom each strategy pays: a row per fixed seed (its strategy, then the shortlist)."""
+        rows = [{"strategy": r.variant.name, **row} for r in self.results for row in r.shortlist]
+        return pd.DataFrame(rows, columns=["strategy", *shortlist.COLUMNS])
 
     def differences(self, baseline: str, metrics: list[str]) -> pd.DataFrame:
         """Paired differences from the baseline (common random numbers), one row each.
@@ -391,6 +402,8 @@ def run_comparison(
                 band=band,
                 seeds=int(prepared.plan.size),
                 goal_values=goal_values,
+                shortlist=shortlist.rows(prepared),
+                random_seeds=any(s["random"] for s in shortlist.seed_sets(prepared)),
             )
         )
     return Comparison(results=results, runs=runs, seed=seed, goal=goal)

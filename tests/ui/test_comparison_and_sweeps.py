@@ -40,6 +40,23 @@ def test_batches_change_no_number_and_match_the_engine():
     assert np.allclose(many.results[1].timeline["sharers"], direct.timeline["sharers"])
 
 
+def test_each_strategy_lists_whom_it_pays_and_random_seeding_says_it_has_no_list():
+    from simulation.engine import prepare
+
+    result = run_comparison(BASE, VARIANTS, runs=4)
+    hubs, drawn = result.results
+    plan = prepare(BASE).plan
+    labels = [str(prepare(BASE).graph.labels[v]) for v in plan.fixed]
+    assert [row["label"] for row in hubs.shortlist] == labels
+    assert all(row["followers"] >= 0 and row["segment"] == "everyone" for row in hubs.shortlist)
+    assert not hubs.random_seeds
+    assert drawn.shortlist == []
+    assert drawn.random_seeds
+    table = result.shortlist_table()
+    assert list(table["strategy"]) == ["hubs"] * 5
+    assert list(table.columns)[:4] == ["strategy", "brand", "post", "label"]
+
+
 def test_timeline_band_surrounds_the_mean_and_table_has_intervals():
     result = run_comparison(BASE, VARIANTS, runs=40, batches=8)
     for variant in result.results:
