@@ -32,8 +32,8 @@ from simulation.kernel.layout import (
     State,
 )
 from simulation.kernel.person import engage, mark, negative, rival, see, share, touch
-from simulation.kernel.random import coin, coin_bar, derive, uniform
-from simulation.kernel.rules.cascade import class_thresholds, funnel_keys
+from simulation.kernel.random import coin, derive, uniform
+from simulation.kernel.rules.cascade import class_thresholds, funnel_bars, funnel_keys
 from simulation.kernel.state import post_key, post_state
 
 __all__ = ["ads_running", "impressions_due", "latest_post", "show_ads", "show_due_ads"]
@@ -135,11 +135,7 @@ def show_ads(
     k_engage = derive(k_ad, FOR_ENGAGE)
     base = funnel_keys(keys, p, 0, 0)
     k_funnel = (derive(base[0], label), derive(base[1], label), derive(base[2], label))
-    b_funnel = (
-        coin_bar(posts.comment_ratio[p]),
-        coin_bar(posts.click_through[p]),
-        coin_bar(posts.conversion[p]),
-    )
+    b_funnel = funnel_bars(posts, p)
     segment_of = graph.segment_of
     stamp, flags, count, required = state.stamp, state.flags, state.count, state.required
     counters, segment_counters = state.counters, state.segment_counters

@@ -23,7 +23,7 @@ from simulation.kernel.layout import (
 )
 from simulation.kernel.person import engage, mark, see, share, touch
 from simulation.kernel.random import coin, coin_bar
-from simulation.kernel.rules.cascade import funnel_keys
+from simulation.kernel.rules.cascade import funnel_bars, funnel_keys
 from simulation.kernel.state import post_key
 
 __all__ = ["adopt", "count_exposures"]
@@ -45,11 +45,7 @@ def adopt(state: State, posts: Posts, seg: int, v: int, parent: int, funnel: boo
             counters[REACH] += 1
             segs[seg, SEG_REACH] += 1
             new |= SEEN
-        bars = (
-            coin_bar(posts.comment_ratio[p]),
-            coin_bar(posts.click_through[p]),
-            coin_bar(posts.conversion[p]),
-        )
+        bars = funnel_bars(posts, p)
         keys = funnel_keys(state.keys, p, FOR_ADOPTER, 0)
         new |= engage(flags, counters, segs, keys, state.keys[KEY_LANE], v, bars, seg, v, False)
     share(

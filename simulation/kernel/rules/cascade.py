@@ -39,7 +39,7 @@ from simulation.kernel.person import engage, mark, negative, rival, see, share, 
 from simulation.kernel.random import coin, coin_bar, derive, skip
 from simulation.kernel.state import post_key
 
-__all__ = ["cascade_step", "class_thresholds", "funnel_keys"]
+__all__ = ["cascade_step", "class_thresholds", "funnel_bars", "funnel_keys"]
 
 
 @jit
@@ -84,6 +84,16 @@ def class_thresholds(
                     )
                     p_max = max(p_max, p_share)
     return p_max
+
+
+@jit
+def funnel_bars(posts: Posts, p: int):
+    """Thresholds of post p's (comment, click, purchase) coins."""
+    return (
+        coin_bar(posts.comment_ratio[p]),
+        coin_bar(posts.click_through[p]),
+        coin_bar(posts.conversion[p]),
+    )
 
 
 @jit
@@ -142,11 +152,7 @@ def cascade_step(
     k_seen = post_key(keys, p, FOR_SEEN, True, attempt)
     k_engage = post_key(keys, p, FOR_ENGAGE, True, attempt)
     k_funnel = funnel_keys(keys, p, 0, attempt)
-    b_funnel = (
-        coin_bar(posts.comment_ratio[p]),
-        coin_bar(posts.click_through[p]),
-        coin_bar(posts.conversion[p]),
-    )
+    b_funnel = funnel_bars(posts, p)
 
     indptr = graph.indptr
     indices = graph.indices
