@@ -2,79 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_app import MARKS, ROOT, SHOTS, app_server, chromium_browser
 
-from simulation.ui.server import app_command, app_environment
+LAUNCH = ROOT / "scenarios" / "launch.toml"
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-LAUNCH = Path(__file__).resolve().parents[2] / "scenarios" / "launch.toml"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium (in CI it must run)",
-    ),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = tmp_path_factory.mktemp("app") / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            app_command(host="127.0.0.1", port=port),
-            env=app_environment(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()
-                time.sleep(0.2)
+    with app_server(tmp_path_factory.mktemp("app")) as (url, _, _):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a session thread can outlive the signal
-            proc.kill()
-            proc.wait(timeout=30)
 
 
 @pytest.fixture
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium_browser() as browser:
         tab = browser.new_page(viewport={"width": 1500, "height": 1000})
         tab.events = {"failed": [], "errors": [], "hosts": set()}
         tab.on("requestfailed", lambda r: tab.events["failed"].append((r.url, r.failure)))
@@ -95,7 +41,6 @@ def page(server):
         tab.goto(server)
         tab.get_by_text("Run comparison").first.wait_for(timeout=120_000)
         yield tab
-        browser.close()
 
 
 def _loopback(host: str) -> bool:

@@ -10,65 +10,24 @@ step in another both finish, and SIGTERM stops the server.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from browser_app import ARGS, CHROMIUM, MARKS, SHOTS, app_server
 
-from simulation.ui.server import app_command, app_environment
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 COLD_COMPILE = 1_200_000  # ms: the whole engine from nothing, on a busy shared machine
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium (in CI it must run)",
-    ),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
 def cold_server(tmp_path_factory):
     """The app on a free port with an empty numba cache; yields (url, process, log path)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     folder = tmp_path_factory.mktemp("cold")
     cache = folder / "numba-cache"
     cache.mkdir()
-    log = folder / "server.log"
-    env = app_environment()
-    env["NUMBA_CACHE_DIR"] = str(cache)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            app_command(host="127.0.0.1", port=port),
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()
-                time.sleep(0.2)
-        yield url, proc, log
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
+    with app_server(folder, env={"NUMBA_CACHE_DIR": str(cache)}) as server:
+        yield server
 
 
 def _choose(page, label: str, option: str) -> None:

@@ -8,34 +8,17 @@ main content. Screenshots go to test-output/screenshots/layout-*.png.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from browser_app import MARKS, ROOT, SHOTS, app_server, chromium_browser
 
-from simulation.ui.server import app_command, app_environment
-
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-output" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 LONG = (
     "Spring launch of the ultra-lightweight trail running shoe for weekend runners, "
     "students and busy professionals in twelve cities"
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium (in CI it must run)",
-    ),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
@@ -48,46 +31,14 @@ def url(tmp_path_factory):
         text.replace('name = "Spring launch"', f'name = "{LONG}"')
     )
     shutil.copy(ROOT / "scenarios" / "classroom.toml", folder / "scenarios" / "classroom.toml")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = folder / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            app_command(host="127.0.0.1", port=port),
-            env=app_environment(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=folder,
-        )
-    address = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(address, timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()
-                time.sleep(0.2)
+    with app_server(folder, cwd=folder) as (address, _, _):
         yield address
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 def _open(chromium, url: str, width: int, height: int):

@@ -10,71 +10,22 @@ Screenshots go to test-output/screenshots/.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
+from browser_app import MARKS, SHOTS, app_server, chromium_browser
 
-from simulation.ui.server import app_command, app_environment
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium (in CI it must run)",
-    ),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = tmp_path_factory.mktemp("app") / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            app_command(host="127.0.0.1", port=port),
-            env=app_environment(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    address = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(address, timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()
-                time.sleep(0.2)
+    with app_server(tmp_path_factory.mktemp("app")) as (address, _, _):
         yield address
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
 
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 def _open(browser, url: str, width: int = 1440, height: int = 900):
