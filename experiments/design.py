@@ -34,7 +34,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -44,7 +43,7 @@ import numpy as np
 from pydantic import Field, ValidationError
 
 from simulation.errors import Problem, ScenarioError
-from simulation.inputs import read_toml
+from simulation.inputs import env_limit, read_toml
 from simulation.metrics import resolve_metrics
 from simulation.scenario import Scenario, load_scenario
 from simulation.validation import LineFinder, Table, problems_of
@@ -372,27 +371,6 @@ def parse_experiment(
         metrics=requested,
         metric_columns=columns,
     )
-
-
-def env_limit(name: str, default: float, *, kind: type = int) -> Any:
-    """A limit from the environment variable ``name`` (a positive number), else ``default``.
-
-    Raises:
-        ScenarioError: the variable is set but is not a positive finite number.
-    """
-    text = os.environ.get(name)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = kind(text.strip().replace("_", ""))
-    except ValueError:
-        value = None
-    if value is None or not 0 < value < float("inf"):
-        raise ScenarioError.single(
-            f"must be a positive {'whole ' if kind is int else ''}number, got {text!r}",
-            source=f"environment variable {name}",
-        )
-    return value
 
 
 def check_size(

@@ -25,12 +25,10 @@ machine's cores), and the time to reach a scheduler (``WOM_SCHEDULER_TIMEOUT`` s
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import fcntl
 import json
-import logging
 import os
 import platform
 import re
@@ -40,7 +38,7 @@ import threading
 import time
 import uuid
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -51,8 +49,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.design import Design, env_limit
+from experiments.design import Design
+from simulation.cluster import dask_client
 from simulation.errors import Problem, ScenarioError
+from simulation.inputs import env_limit
 from simulation.outputs import os_error_message, probe_writable
 from simulation.scenario import Scenario
 
@@ -85,8 +85,6 @@ CORRUPT = "_corrupt"
 # Most tasks in one sweep (the scheduler holds a future per task, the manifest lists them);
 # WOM_MAX_SWEEP_TASKS raises it.
 MAX_TASKS = 100_000
-# Seconds to reach a Dask scheduler and hear it answer; WOM_SCHEDULER_TIMEOUT changes it.
-SCHEDULER_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -215,57 +213,6 @@ def check_scheduler_address(address: str) -> str:
             source="--scheduler",
         ) from None
     return address.strip()
-
-
-def probe_scheduler(address: str, timeout: float | None = None) -> None:
-    """Connect to ``address`` and ask who it is; refuse within ``timeout`` seconds.
-
-    ``distributed.Client`` waits for ever on a port that accepts a connection and says
-    nothing; this asks the scheduler's ``identity`` with a deadline first.
-
-    Raises:
-        ScenarioError: nothing answers, or what answers is not a Dask scheduler.
-    """
-    if address.startswith("inproc://"):
-        return
-    if timeout is None:
-        timeout = env_limit("WOM_SCHEDULER_TIMEOUT", SCHEDULER_TIMEOUT, kind=float)
-    from distributed.comm import connect
-
-    async def identify() -> Any:
-        comm = await connect(address, timeout=timeout)
-        try:
-            await comm.write({"op": "identity"})
-            return await comm.read()
-        finally:
-            comm.abort()
-
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["reply"] = asyncio.run(asyncio.wait_for(identify(), timeout))
-        except BaseException as exc:  # reported below
-            outcome["error"] = exc
-
-    # A thread of its own: the caller may already be inside an event loop.
-    thread = threading.Thread(target=run, daemon=True, name="wom-scheduler-probe")
-    thread.start()
-    thread.join(timeout + 5)
-    error, reply = outcome.get("error"), outcome.get("reply")
-    if thread.is_alive() or isinstance(error, TimeoutError | asyncio.TimeoutError):
-        reason = f"no answer within {timeout:g} s"
-    elif error is not None:
-        reason = f"{type(error).__name__}: {error}"
-    elif not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
-        reason = "what answers there is not a Dask scheduler"
-    else:
-        return
-    raise ScenarioError.single(
-        f"cannot use the Dask scheduler at {address}: {reason} (is a scheduler running "
-        "there? WOM_SCHEDULER_TIMEOUT sets the seconds to wait)",
-        source="--scheduler",
-    )
 
 
 class FolderLock:
@@ -613,40 +560,6 @@ class _Parts:
 # --------------------------------------------------------------------------- the sweep
 
 
-@contextlib.contextmanager
-def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
-    """A Dask client: on an existing cluster (``scheduler``) or on a new local one."""
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        probe_scheduler(scheduler)
-        timeout = env_limit("WOM_SCHEDULER_TIMEOUT", SCHEDULER_TIMEOUT, kind=float)
-        try:
-            client = Client(scheduler, timeout=f"{timeout}s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ScenarioError.single(
-                f"cannot connect to the Dask scheduler at {scheduler!r}: {exc}",
-                source="--scheduler",
-            ) from None
-        with client:
-            yield client
-        return
-    import dask.system
-
-    cluster = LocalCluster(
-        n_workers=workers or dask.system.CPU_COUNT,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        # No dashboard; its HTTP server still listens, on a free port rather than 8787.
-        dashboard_address=":0",
-        scheduler_kwargs={"dashboard": False},
-        silence_logs=logging.ERROR,
-    )
-    with cluster, Client(cluster) as client:
-        yield client
-
-
 def _threads(client: Any) -> int:
     return max(1, sum(client.nthreads().values()))
 
@@ -725,7 +638,7 @@ def _sweep_locked(
             task_runs = design.experiment.task_runs
         else:
             if client is None:
-                client = stack.enter_context(_client(workers, scheduler))
+                client = stack.enter_context(dask_client(workers, scheduler))
             task_runs = default_task_runs(len(design.points), design.runs, _threads(client))
         check_task_count(design, task_runs)
         tasks = plan_tasks(design, task_runs)
@@ -741,7 +654,7 @@ def _sweep_locked(
         document = _manifest(design, task_runs, tasks, done, manifest)
         if todo:
             if client is None:
-                client = stack.enter_context(_client(workers, scheduler))
+                client = stack.enter_context(dask_client(workers, scheduler))
             document["engine"] = {
                 "scheduler": client.scheduler.address,
                 "local": scheduler is None and not given_client,

@@ -29,6 +29,7 @@ __all__ = [
     "check_memory",
     "check_run_work",
     "check_work",
+    "env_limit",
     "memory_limit",
     "parse_toml",
     "parse_toml_value",
@@ -348,3 +349,24 @@ def check_run_work(runs: int, steps: int, people: int, *, source: str | None = N
         key="runs",
         source=source,
     )
+
+
+def env_limit(name: str, default: float, *, kind: type = int) -> Any:
+    """A limit from the environment variable ``name`` (a positive number), else ``default``.
+
+    Raises:
+        ScenarioError: the variable is set but is not a positive finite number.
+    """
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = kind(text.strip().replace("_", ""))
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < float("inf"):
+        raise ScenarioError.single(
+            f"must be a positive {'whole ' if kind is int else ''}number, got {text!r}",
+            source=f"environment variable {name}",
+        )
+    return value

@@ -196,6 +196,21 @@ def test_fit_rejects_bad_keys_with_exit_2(bass_files, tmp_path, args, fragments)
     assert not out.exists()
 
 
+def test_fit_on_a_port_that_is_not_a_scheduler_times_out_with_a_message(
+    bass_files, tmp_path, silent_port, monkeypatch
+):
+    scenario, observed = bass_files
+    monkeypatch.setenv("WOM_SCHEDULER_TIMEOUT", "1")
+    out = tmp_path / "out"
+    result = wom(
+        "fit", str(scenario), "--observed", str(observed), "--out", str(out),
+        "--fit", "diffusion.imitation=0.1..0.8",
+        "--scheduler", f"tcp://127.0.0.1:{silent_port}",
+    )  # fmt: skip
+    assert_user_error(result, "no answer within 1 s", "WOM_SCHEDULER_TIMEOUT")
+    assert not out.exists()
+
+
 def test_fit_rejects_unknown_metric_column(bass_files, write, tmp_path):
     scenario, _ = bass_files
     observed = write("obs2.csv", "step,sharers,sharres\n0,0,0\n1,2,2\n")

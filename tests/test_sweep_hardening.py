@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -183,35 +182,6 @@ def test_a_malformed_scheduler_address_is_refused(address, small, tmp_path):
     assert "--scheduler" in result.output
     assert "not a Dask scheduler address" in result.output
     assert seconds < 10
-
-
-@pytest.fixture
-def silent_port():
-    """A TCP server on 127.0.0.1 that accepts connections and never says anything."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join(5)
-    for conn in accepted:
-        conn.close()
-    server.close()
 
 
 def test_a_port_that_is_not_a_scheduler_times_out_with_a_message(silent_port, small, tmp_path):

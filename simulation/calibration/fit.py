@@ -29,6 +29,7 @@ from simulation.calibration.observed import Observed
 from simulation.calibration.priors import Prior, check_priors
 from simulation.calibration.sampler import SeededSampler
 from simulation.calibration.summaries import SummaryPlan
+from simulation.cluster import dask_client
 from simulation.errors import Problem, ScenarioError
 from simulation.scenario import Scenario
 
@@ -418,27 +419,6 @@ def _client(workers: int | None, scheduler: str | None, client: Any) -> Iterator
     if scheduler is None and (workers or dask.system.CPU_COUNT) == 1:
         yield None
         return
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            remote = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise ScenarioError.single(
-                f"cannot connect to the Dask scheduler at {scheduler!r}: {exc}",
-                source="--scheduler",
-            ) from None
-        with remote:
-            yield remote
-        return
-    cluster = LocalCluster(
-        n_workers=workers or dask.system.CPU_COUNT,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=":0",
-        scheduler_kwargs={"dashboard": False},
-        silence_logs=logging.ERROR,
-    )
-    with cluster, Client(cluster) as local:
-        yield local
+    # The same door to Dask as the sweeps': a --scheduler is asked who it is with a deadline.
+    with dask_client(workers, scheduler) as dask:
+        yield dask
