@@ -49,6 +49,7 @@ __all__ = [
     "combinations",
     "compare_job",
     "start_comparison",
+    "use_variant_knobs",
     "variant_knobs",
 ]
 
@@ -418,13 +419,18 @@ def _Combinations(base: Scenario, knobs: dict[str, Knob]):
             solara.Text(message, style=ERROR_STYLE)
 
 
-@solara.component
-def CompareView(scenario: Scenario | None):
-    """Strategies side by side, the run controls, and the results."""
-    knobs = solara.use_memo(
+def use_variant_knobs(scenario: Scenario | None) -> dict[str, Knob]:
+    """:func:`variant_knobs` of the scenario, recomputed only when the scenario changes (a hook)."""
+    return solara.use_memo(
         lambda: variant_knobs(scenario),
         dependencies=[repr(scenario.to_toml_dict()) if scenario is not None else None],
     )
+
+
+@solara.component
+def CompareView(scenario: Scenario | None):
+    """Strategies side by side, the run controls, and the results."""
+    knobs = use_variant_knobs(scenario)
     with solara.Column(gap="12px", classes=["wom-compare"]):
         solara.Text(
             "Which strategy works best? Each strategy starts as a copy of the scenario; change "

@@ -17,7 +17,7 @@ from simulation.errors import ScenarioError
 from simulation.metrics import resolve_metrics
 from simulation.scenario import Scenario
 from simulation.ui import jobs
-from simulation.ui.compare_view import knob_title, parse_values, variant_knobs
+from simulation.ui.compare_view import knob_title, parse_values, use_variant_knobs
 from simulation.ui.dose import DoseSpec, points, run_dose, steepest
 from simulation.ui.glossary import metric_meaning
 from simulation.ui.jobs import JobState
@@ -62,10 +62,7 @@ def _line_keys(scenario: Scenario, knobs: dict) -> list[str]:
 @solara.component
 def SweepView(scenario: Scenario | None):
     """The sweep builder and its curve."""
-    knobs = solara.use_memo(
-        lambda: variant_knobs(scenario),
-        dependencies=[repr(scenario.to_toml_dict()) if scenario is not None else None],
-    )
+    knobs = use_variant_knobs(scenario)
     with solara.Column(gap="12px", classes=["wom-sweep"]):
         solara.Text(
             "How does a result change with one setting? Pick the setting and its range: every "
