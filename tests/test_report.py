@@ -156,3 +156,24 @@ def test_a_folder_without_results_exits_2(tmp_path):
         result = CliRunner().invoke(main, ["report", str(folder)])
         assert result.exit_code == 2
         assert expected in result.output
+
+
+def test_report_reads_one_metric_at_a_time_not_the_whole_table(results, tmp_path, monkeypatch):
+    """Memory stays bounded: every read names its columns (the point, keys, or one metric)."""
+    calls = []
+    real = report_module.pq.read_table
+
+    def spy(path, *args, columns=None, **kwargs):
+        calls.append(columns)
+        return real(path, *args, columns=columns, **kwargs)
+
+    monkeypatch.setattr(report_module.pq, "read_table", spy)
+    made = make_report(results, out=tmp_path / "r")
+    assert calls and all(c is not None for c in calls), calls
+    metric_reads = [
+        c
+        for c in calls
+        if c[0] == "point" and len(c) == 2 and c[1] in made.summary["metric"].values
+    ]
+    assert metric_reads
+    assert max(len(c) for c in calls) <= 1 + len(made.columns)
