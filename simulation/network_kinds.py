@@ -514,11 +514,19 @@ def for_audience(ties: Ties, audience: str) -> Ties:
     src = ties.src.astype(np.int64)
     dst = ties.dst.astype(np.int64)
     arcs = src * n + dst
-    mutual = np.isin(dst * n + src, arcs)
-    pairs = np.minimum(src, dst) * n + np.maximum(src, dst)
-    _, first = np.unique(np.where(mutual, pairs, -1), return_index=True)
-    first = np.sort(first[mutual[first]])  # the first arc of each mutual pair, in listed order
-    low, high = np.divmod(pairs[first], n)
+    reverse = dst * n + src
+    # Arcs are distinct, so each reverse is found at most once; the searches go in sorted
+    # order (fast: each starts where the last ended).
+    order = np.argsort(arcs)
+    sorted_arcs = arcs[order]
+    queries = np.argsort(reverse)
+    where = np.searchsorted(sorted_arcs, reverse[queries])
+    where = np.minimum(where, len(arcs) - 1)
+    partner = np.empty_like(order)
+    partner[queries] = order[where]
+    keep = (arcs[partner] == reverse) & (src < dst)  # each mutual pair once
+    first = np.minimum(np.flatnonzero(keep), partner[keep])  # its arc listed first
+    low, high = src[keep], dst[keep]
     return Ties(
         ties.n,
         low.astype(np.int32),
