@@ -265,3 +265,12 @@ def test_wom_validate_names_the_platform_key_and_exits_2(tmp_path):
     assert "network" in result.stderr
     assert "follows = 3 must be smaller than n = 3" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_wom_keys_lists_the_platforms_and_their_keys():
+    result = wom("keys")
+    assert result.returncode == 0
+    for text in ("kind = `public_followers`", "kind = `closed_circles`", "Weibo", "WeChat"):
+        assert text in result.stdout
+    for key in ("follows", "attachment", "reciprocity", "audience", "circle_size", "bridges"):
+        assert f"| `{key}` |" in result.stdout
