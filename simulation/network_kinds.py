@@ -369,6 +369,11 @@ class ClosedCircles(NetworkTable):
             raise ValueError(f"circle_size = {self.circle_size:g} exceeds n = {self.n}")
         if self.bridges > self.n - 1:
             raise ValueError(f"bridges = {self.bridges:g} exceeds n - 1 = {self.n - 1}")
+        if self.n * self.circles > MAX_TIES:  # each membership is held while circles are cut
+            raise ValueError(
+                f"n x circles = {self.n * self.circles:,} memberships; at most {MAX_TIES:,} can "
+                "be built"
+            )
         return self
 
     def expected_ties(self) -> tuple[float, str]:

@@ -243,6 +243,11 @@ def test_the_smallest_platforms_build():
         ({"kind": "closed_circles", "n": 4}, "network", "circle_size = 7 exceeds n = 4"),
         ({"kind": "closed_circles", "n": 9, "bridges": 9}, "network", "bridges = 9"),
         ({"kind": "closed_circles", "n": 50, "circle_size": 1}, "network.circle_size", "2"),
+        (
+            {"kind": "closed_circles", "n": 5_000_000, "circles": 100, "density": 0.0},
+            "network",
+            "500,000,000 memberships",
+        ),
         ({"kind": "edge_list", "path": "x", "audience": "friends"}, "network.audience", "mutual"),
     ],
 )
@@ -274,3 +279,17 @@ def test_wom_keys_lists_the_platforms_and_their_keys():
         assert text in result.stdout
     for key in ("follows", "attachment", "reciprocity", "audience", "circle_size", "bridges"):
         assert f"| `{key}` |" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "network",
+    [
+        {"kind": "public_followers", "n": 50_000_000, "follows": 10},
+        {"kind": "closed_circles", "n": 10_000_000, "circles": 10, "circle_size": 20.0},
+    ],
+    ids=lambda network: network["kind"],
+)
+def test_a_platform_too_large_to_build_is_a_scenario_error(network):
+    with pytest.raises(ScenarioError, match="ties") as caught:
+        build_graph(make_scenario(network))
+    assert caught.value.problems[0].key == "network"
