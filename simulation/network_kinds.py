@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from simulation.errors import ScenarioError
 from simulation.inputs import decode_text, memory_limit, read_user_file
@@ -309,7 +309,9 @@ class PublicFollowers(NetworkTable):
 
     kind: Literal["public_followers"]
     n: int = Field(ge=2, le=50_000_000, description="Number of people (accounts).")
-    follows: int = Field(11, ge=1, description="Accounts each newcomer follows.")
+    follows: int = Field(
+        11, ge=1, validate_default=True, description="Accounts each newcomer follows."
+    )
     attachment: float = Field(
         0.9,
         ge=0.0,
@@ -324,14 +326,16 @@ class PublicFollowers(NetworkTable):
     )
     audience: Audience = Field("followers", description=AUDIENCE_HELP)
 
-    @model_validator(mode="after")
-    def _follows_below_n(self) -> PublicFollowers:
-        if self.follows >= self.n:
+    @field_validator("follows")
+    @classmethod
+    def _follows_below_n(cls, follows: int, info: ValidationInfo) -> int:
+        n = info.data.get("n")
+        if n is not None and follows >= n:
             raise ValueError(
-                f"follows = {self.follows} must be smaller than n = {self.n} (a newcomer follows "
-                "people who joined before)"
+                f"follows = {follows} must be smaller than n = {n} (a newcomer follows people "
+                "who joined before)"
             )
-        return self
+        return follows
 
     def expected_ties(self) -> tuple[float, str]:
         """The expected number of follows, and the keys that set it."""
@@ -352,29 +356,50 @@ class ClosedCircles(NetworkTable):
 
     kind: Literal["closed_circles"]
     n: int = Field(ge=2, le=50_000_000, description="Number of people.")
-    circles: int = Field(2, ge=1, le=100, description="Circles each person belongs to.")
+    circles: int = Field(
+        2, ge=1, le=100, validate_default=True, description="Circles each person belongs to."
+    )
     circle_size: float = Field(
-        7.0, ge=2.0, description="Mean number of people in a circle (at least 2; 2 + Poisson)."
+        7.0,
+        ge=2.0,
+        validate_default=True,
+        description="Mean number of people in a circle (at least 2; 2 + Poisson).",
     )
     density: float = Field(
         0.9, ge=0.0, le=1.0, description="Probability that two members of a circle are tied."
     )
     bridges: float = Field(
-        1.0, ge=0.0, description="Expected ties per person to people outside their circles."
+        1.0,
+        ge=0.0,
+        validate_default=True,
+        description="Expected ties per person to people outside their circles.",
     )
 
-    @model_validator(mode="after")
-    def _fits_in_n(self) -> ClosedCircles:
-        if self.circle_size > self.n:
-            raise ValueError(f"circle_size = {self.circle_size:g} exceeds n = {self.n}")
-        if self.bridges > self.n - 1:
-            raise ValueError(f"bridges = {self.bridges:g} exceeds n - 1 = {self.n - 1}")
-        if self.n * self.circles > MAX_TIES:  # each membership is held while circles are cut
+    @field_validator("circles")
+    @classmethod
+    def _memberships_fit(cls, circles: int, info: ValidationInfo) -> int:
+        n = info.data.get("n")
+        if n is not None and n * circles > MAX_TIES:  # each membership is held while cutting
             raise ValueError(
-                f"n x circles = {self.n * self.circles:,} memberships; at most {MAX_TIES:,} can "
-                "be built"
+                f"n x circles = {n * circles:,} memberships; at most {MAX_TIES:,} can be built"
             )
-        return self
+        return circles
+
+    @field_validator("circle_size")
+    @classmethod
+    def _circle_size_within_n(cls, circle_size: float, info: ValidationInfo) -> float:
+        n = info.data.get("n")
+        if n is not None and circle_size > n:
+            raise ValueError(f"circle_size = {circle_size:g} exceeds n = {n}")
+        return circle_size
+
+    @field_validator("bridges")
+    @classmethod
+    def _bridges_below_n(cls, bridges: float, info: ValidationInfo) -> float:
+        n = info.data.get("n")
+        if n is not None and bridges > n - 1:
+            raise ValueError(f"bridges = {bridges:g} exceeds n - 1 = {n - 1}")
+        return bridges
 
     def expected_ties(self) -> tuple[float, str]:
         """An upper bound on the expected ties, and the keys that set it."""

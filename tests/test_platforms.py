@@ -237,15 +237,15 @@ def test_the_smallest_platforms_build():
 @pytest.mark.parametrize(
     ("network", "key", "fragment"),
     [
-        ({"kind": "public_followers", "n": 5, "follows": 5}, "network", "follows = 5"),
+        ({"kind": "public_followers", "n": 5, "follows": 5}, "network.follows", "follows = 5"),
         ({"kind": "public_followers", "n": 1}, "network.n", "greater than or equal to 2"),
         ({"kind": "public_followers", "n": 50, "reciprocity": 1.5}, "network.reciprocity", "1"),
-        ({"kind": "closed_circles", "n": 4}, "network", "circle_size = 7 exceeds n = 4"),
-        ({"kind": "closed_circles", "n": 9, "bridges": 9}, "network", "bridges = 9"),
+        ({"kind": "closed_circles", "n": 4}, "network.circle_size", "7 exceeds n = 4"),
+        ({"kind": "closed_circles", "n": 9, "bridges": 9}, "network.bridges", "bridges = 9"),
         ({"kind": "closed_circles", "n": 50, "circle_size": 1}, "network.circle_size", "2"),
         (
             {"kind": "closed_circles", "n": 5_000_000, "circles": 100, "density": 0.0},
-            "network",
+            "network.circles",
             "500,000,000 memberships",
         ),
         ({"kind": "edge_list", "path": "x", "audience": "friends"}, "network.audience", "mutual"),
@@ -267,7 +267,7 @@ def test_wom_validate_names_the_platform_key_and_exits_2(tmp_path):
     )
     result = wom("validate", str(path))
     assert result.returncode == 2
-    assert "network" in result.stderr
+    assert "key 'network.follows'" in result.stderr
     assert "follows = 3 must be smaller than n = 3" in result.stderr
     assert "Traceback" not in result.stderr
 

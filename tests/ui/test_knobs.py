@@ -169,4 +169,4 @@ def test_the_platforms_are_kinds_with_their_preset_keys_editable():
     assert parse_scenario(edited).network.circles == 3
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(put_value(circles, "network.circle_size", 20_000.0))
-    assert caught.value.problems[0].key == "network"
+    assert caught.value.problems[0].key == "network.circle_size"
