@@ -507,6 +507,8 @@ def public_followers(
         while found < wanted:
             if wanted == source:  # everyone who joined before
                 target = found
+            # (after 64 x wanted draws that repeat a choice, e.g. when a few hubs hold nearly
+            # every follower, the rest are drawn uniformly so that the loop ends)
             elif length > 0 and tries < 64 * wanted and rng.random() < attachment:
                 target = followed[_pick(rng, length)]
             else:
