@@ -6,8 +6,11 @@ than minutes. Random numbers come from the numpy ``Generator`` passed in (numba 
 PCG64 stream), so a graph is a pure function of the seed the caller gave that generator.
 
 Generators return the ties ``(src, dst)`` as ``int32`` arrays, each undirected tie once, with no
-self-loops and no repeated ties. :func:`csr_from_arcs` turns arcs into compressed sparse rows
-with a two-pass counting sort (rows come out sorted without any comparison sort).
+self-loops and no repeated ties (:func:`public_followers` returns one-way arcs instead: ``dst``
+follows ``src``). The two platform generators (:func:`public_followers`, :func:`closed_circles`)
+have no networkx namesake; their docstrings give the model and the structure it produces.
+:func:`csr_from_arcs` turns arcs into compressed sparse rows with a two-pass counting sort (rows
+come out sorted without any comparison sort).
 
 The Python layer that names, validates and seeds these lives in :mod:`simulation.network`.
 """
@@ -22,9 +25,11 @@ from simulation._jit import jit
 
 __all__ = [
     "barabasi_albert",
+    "closed_circles",
     "csr_from_arcs",
     "erdos_renyi",
     "powerlaw_cluster",
+    "public_followers",
     "stochastic_block",
     "watts_strogatz",
 ]
@@ -444,6 +449,181 @@ def _add_contact(v, w, contacts, lists, used) -> int:
     contacts[start + degree] = w
     lists[v, 1] = degree + 1
     return used
+
+
+@jit
+def public_followers(
+    n: int, follows: int, attachment: float, reciprocity: float, rng
+) -> tuple[np.ndarray, np.ndarray]:
+    """A growing public follower graph: preferential attachment on followers, with follow-backs.
+
+    People join one at a time. Newcomer ``s`` follows ``min(follows, s)`` distinct people who
+    joined before; each of those is chosen, with probability ``attachment``, in proportion to the
+    followers they have (a uniform draw from the list in which every person appears once per
+    follower), else uniformly among everyone who joined before. Each person followed follows the
+    newcomer back with probability ``reciprocity``. This is Price's model (cumulative advantage,
+    as Dorogovtsev, Mendes & Samukhin's mixture of preferential and uniform choice) with
+    reciprocation added.
+
+    Structure: the share of connected pairs that follow each other is ``reciprocity``; a person's
+    follower count grows at the rate ``A k / t`` with ``A = attachment / (1 + reciprocity)``, so
+    followers have a power-law tail ``P(k) ~ k^-(1 + 1/A)`` (exponent 2.33 for attachment 0.9,
+    reciprocity 0.2), while the number of people one follows is ``follows`` plus follow-backs
+    (a tail ``reciprocity`` times lighter).
+
+    Args:
+        n: People.
+        follows: People each newcomer follows (``>= 1``, ``< n``).
+        attachment: Probability that a follow is chosen by follower count (else uniformly).
+        reciprocity: Probability that a followed person follows back.
+        rng: A ``numpy.random.Generator``.
+
+    Returns:
+        ``(src, dst)`` int32 arcs: ``dst`` follows ``src`` (``src``'s shares reach ``dst``).
+
+    References:
+        Price, D. de S. (1976). A general theory of bibliometric and other cumulative advantage
+        processes. Journal of the American Society for Information Science 27, 292-306.
+        Dorogovtsev, S. N., Mendes, J. F. F. and Samukhin, A. N. (2000). Structure of growing
+        networks with preferential linking. Physical Review Letters 85, 4633-4636.
+    """
+    expected = follows * n * (1.0 + reciprocity)
+    capacity = int(expected + 6.0 * math.sqrt(expected) + 16)
+    src = np.empty(capacity, np.int32)
+    dst = np.empty(capacity, np.int32)
+    followed = np.empty(capacity, np.int32)  # each person once per follower
+    length = 0
+    chosen_by = np.full(n, -1, np.int32)  # the newcomer who last chose this person
+    arcs = 0
+    for source in range(1, n):
+        wanted = min(follows, source)
+        if arcs + 2 * wanted > len(src):
+            src = _grow(src, arcs + 2 * wanted)
+            dst = _grow(dst, arcs + 2 * wanted)
+            followed = _grow(followed, arcs + 2 * wanted)
+        chosen_by[source] = source  # never oneself (the newcomer may gain followers below)
+        found = 0
+        tries = 0
+        while found < wanted:
+            if wanted == source:  # everyone who joined before
+                target = found
+            # (after 64 x wanted draws that repeat a choice, e.g. when a few hubs hold nearly
+            # every follower, the rest are drawn uniformly so that the loop ends)
+            elif length > 0 and tries < 64 * wanted and rng.random() < attachment:
+                target = followed[_pick(rng, length)]
+            else:
+                target = _pick(rng, source)
+            tries += 1
+            if chosen_by[target] == source:
+                continue
+            chosen_by[target] = source
+            found += 1
+            src[arcs] = target  # the newcomer follows target
+            dst[arcs] = source
+            arcs += 1
+            followed[length] = target
+            length += 1
+            if rng.random() < reciprocity:
+                src[arcs] = source  # target follows back
+                dst[arcs] = target
+                arcs += 1
+                followed[length] = source
+                length += 1
+    return src[:arcs].copy(), dst[:arcs].copy()
+
+
+@jit
+def _circle_ties(
+    members: np.ndarray, bounds: np.ndarray, density: float, rng
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ties within circles: each pair of members tied with probability ``density``.
+
+    Circle ``c`` is ``members[bounds[c]:bounds[c + 1]]``; a person listed twice in a circle is not
+    tied to themself, and a tie comes out twice when two people share two circles.
+    """
+    expected = 0.0
+    for c in range(len(bounds) - 1):
+        size = bounds[c + 1] - bounds[c]
+        expected += density * size * (size - 1) / 2.0
+    capacity = int(expected + 6.0 * math.sqrt(expected) + 16)
+    src = np.empty(capacity, np.int32)
+    dst = np.empty(capacity, np.int32)
+    count = 0
+    for c in range(len(bounds) - 1):
+        for i in range(bounds[c], bounds[c + 1]):
+            for j in range(i + 1, bounds[c + 1]):
+                if members[i] == members[j] or rng.random() >= density:
+                    continue
+                if count == len(src):
+                    src = _grow(src, count + 1)
+                    dst = _grow(dst, count + 1)
+                src[count] = members[i]
+                dst[count] = members[j]
+                count += 1
+    return src[:count].copy(), dst[:count].copy()
+
+
+@jit
+def _shuffle(values: np.ndarray, rng) -> None:
+    """Fisher-Yates shuffle in place."""
+    for i in range(len(values) - 1, 0, -1):
+        j = _pick(rng, i + 1)
+        values[i], values[j] = values[j], values[i]
+
+
+def closed_circles(
+    n: int, circles: int, circle_size: float, density: float, bridges: float, rng
+) -> tuple[np.ndarray, np.ndarray]:
+    """Overlapping small circles (family, friends, colleagues) with a few ties across them.
+
+    Everyone belongs to ``circles`` circles: the ``n * circles`` memberships are shuffled and cut
+    into circles of ``2 + Poisson(circle_size - 2)`` members (mean ``circle_size``; the last
+    circle holds what is left). Two members of a circle are tied with probability ``density``;
+    besides, every pair of people is tied with probability ``bridges / (n - 1)`` (acquaintances
+    outside one's circles). Ties are mutual and listed once. This is a random intersection
+    graph (people x circles) with a sprinkling of Erdos-Renyi ties.
+
+    Structure: a person in circles of sizes ``s_1..s_c`` has about
+    ``density * sum(s_i - 1) + bridges`` contacts; two contacts from one circle are tied with
+    probability ``density``, so the clustering is about ``density * (s - 2) / (c (s - 1) - 1)``
+    for ``c`` circles of size ``s`` (0.24 for the defaults), against ``mean degree / n`` for a
+    random graph of the same degree.
+
+    Args:
+        n: People.
+        circles: Circles each person belongs to (``>= 1``).
+        circle_size: Mean number of members of a circle (``>= 2``).
+        density: Probability that two members of a circle are tied.
+        bridges: Expected ties per person outside their circles.
+        rng: A ``numpy.random.Generator``.
+
+    Returns:
+        ``(src, dst)`` int32 arrays of the ties (``src < dst``).
+
+    References:
+        Newman, M. E. J. and Park, J. (2003). Why social networks are different from other types
+        of networks. Physical Review E 68, 036122.
+        Deijfen, M. and Kets, W. (2009). Random intersection graphs with tunable degree
+        distribution and clustering. Probability in the Engineering and Informational Sciences
+        23, 661-674.
+    """
+    members = np.repeat(np.arange(n, dtype=np.int32), circles)
+    _shuffle(members, rng)
+    slots = len(members)
+    mean = max(circle_size - 2.0, 0.0)
+    sizes = 2 + rng.poisson(mean, size=int(slots / circle_size * 1.2) + 16)
+    while sizes.sum() < slots:  # far in the tail: draw more
+        sizes = np.concatenate([sizes, 2 + rng.poisson(mean, size=len(sizes))])
+    bounds = np.minimum(np.concatenate([[0], np.cumsum(sizes)]), slots)
+    bounds = bounds[: int(np.searchsorted(bounds, slots)) + 1].astype(np.int64)
+    inside_src, inside_dst = _circle_ties(members, bounds, float(density), rng)
+    p = bridges / (n - 1) if n > 1 else 0.0
+    across_src, across_dst = erdos_renyi(n, min(p, 1.0), rng)
+    low = np.concatenate([np.minimum(inside_src, inside_dst), across_dst]).astype(np.int64)
+    high = np.concatenate([np.maximum(inside_src, inside_dst), across_src]).astype(np.int64)
+    keys = np.sort(low * n + high)  # a sort then a scan: faster than numpy 2's hashed unique
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
+    return (keys // n).astype(np.int32), (keys % n).astype(np.int32)
 
 
 @jit

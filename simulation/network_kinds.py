@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from simulation.errors import ScenarioError
 from simulation.inputs import decode_text, memory_limit, read_user_file
@@ -35,6 +35,7 @@ __all__ = [
     "NetworkKind",
     "NetworkTable",
     "Ties",
+    "for_audience",
     "random_segments",
     "read_edge_list",
     "segment_sizes",
@@ -285,6 +286,129 @@ class Classic(NetworkTable):
         return 254.0, "kind"
 
 
+Audience = Literal["followers", "mutual"]
+AUDIENCE_HELP = (
+    "Who sees a person's shares: `followers` (everyone who follows them) or `mutual` (only "
+    "people they follow back, as in closed circles: a tie that is not reciprocated carries no "
+    "share)."
+)
+
+
+class PublicFollowers(NetworkTable):
+    """A public follower graph (resembles a microblog such as Weibo or Twitter/X): one-way follows.
+
+    People join one at a time and follow ``follows`` earlier accounts, chosen mostly by how many
+    followers they have (``attachment``), the rest at random; a followed account follows back
+    with probability ``reciprocity``. A share reaches the sharer's followers only. The defaults
+    give about 13 followers on average, a few accounts with thousands (a power-law tail of
+    exponent about 2.3, as measured for Twitter's followers by Kwak et al. 2010), and 20% of
+    connected pairs following each other (Kwak et al. found 22%). Not modelled: a feed
+    algorithm, retweets reaching non-followers (search, trends), celebrities following back
+    less than others, accounts that follow more people over time.
+    """
+
+    kind: Literal["public_followers"]
+    n: int = Field(ge=2, le=50_000_000, description="Number of people (accounts).")
+    follows: int = Field(
+        11, ge=1, validate_default=True, description="Accounts each newcomer follows."
+    )
+    attachment: float = Field(
+        0.9,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Share of follows chosen by follower count (the rest uniformly at random): the "
+            "followers' tail exponent is about 1 + (1 + reciprocity) / attachment."
+        ),
+    )
+    reciprocity: float = Field(
+        0.2, ge=0.0, le=1.0, description="Probability that a followed account follows back."
+    )
+    audience: Audience = Field("followers", description=AUDIENCE_HELP)
+
+    @field_validator("follows")
+    @classmethod
+    def _follows_below_n(cls, follows: int, info: ValidationInfo) -> int:
+        n = info.data.get("n")
+        if n is not None and follows >= n:
+            raise ValueError(
+                f"follows = {follows} must be smaller than n = {n} (a newcomer follows people "
+                "who joined before)"
+            )
+        return follows
+
+    def expected_ties(self) -> tuple[float, str]:
+        """The expected number of follows, and the keys that set it."""
+        return self.n * self.follows * (1 + self.reciprocity), "n x follows x (1 + reciprocity)"
+
+
+class ClosedCircles(NetworkTable):
+    """Closed circles (resembles a messenger's friend circles such as WeChat Moments): mutual ties.
+
+    Everyone belongs to ``circles`` small overlapping circles (family, friends, colleagues) of
+    about ``circle_size`` people; two members of a circle know each other with probability
+    ``density``, and each person has ``bridges`` acquaintances outside their circles on average.
+    Ties are mutual (friends both ways), so a share is seen by friends only. The defaults give
+    about 13 contacts and a clustering of 0.38 (a random graph of the same degree: 0.0013 at
+    10,000 people). Not modelled: group chats (one share reaching a whole circle at once),
+    official accounts, forwarding to strangers, friends' comments visible only to shared friends.
+    """
+
+    kind: Literal["closed_circles"]
+    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
+    circles: int = Field(
+        2, ge=1, le=100, validate_default=True, description="Circles each person belongs to."
+    )
+    circle_size: float = Field(
+        7.0,
+        ge=2.0,
+        validate_default=True,
+        description="Mean number of people in a circle (at least 2; 2 + Poisson).",
+    )
+    density: float = Field(
+        0.9, ge=0.0, le=1.0, description="Probability that two members of a circle are tied."
+    )
+    bridges: float = Field(
+        1.0,
+        ge=0.0,
+        validate_default=True,
+        description="Expected ties per person to people outside their circles.",
+    )
+
+    @field_validator("circles")
+    @classmethod
+    def _memberships_fit(cls, circles: int, info: ValidationInfo) -> int:
+        n = info.data.get("n")
+        if n is not None and n * circles > MAX_TIES:  # each membership is held while cutting
+            raise ValueError(
+                f"n x circles = {n * circles:,} memberships; at most {MAX_TIES:,} can be built"
+            )
+        return circles
+
+    @field_validator("circle_size")
+    @classmethod
+    def _circle_size_within_n(cls, circle_size: float, info: ValidationInfo) -> float:
+        n = info.data.get("n")
+        if n is not None and circle_size > n:
+            raise ValueError(f"circle_size = {circle_size:g} exceeds n = {n}")
+        return circle_size
+
+    @field_validator("bridges")
+    @classmethod
+    def _bridges_below_n(cls, bridges: float, info: ValidationInfo) -> float:
+        n = info.data.get("n")
+        if n is not None and bridges > n - 1:
+            raise ValueError(f"bridges = {bridges:g} exceeds n - 1 = {n - 1}")
+        return bridges
+
+    def expected_ties(self) -> tuple[float, str]:
+        """An upper bound on the expected ties, and the keys that set it."""
+        lam = self.circle_size - 2.0
+        size_biased = (lam + self.circle_size**2) / self.circle_size  # a member's circle
+        inside = self.n * self.circles * (size_biased - 1) * self.density / 2
+        return inside + self.n * self.bridges / 2, "n, circles, circle_size, density, bridges"
+
+
 class EdgeList(NetworkTable):
     """A network read from a file: one tie per line, ``u v [weight]``."""
 
@@ -294,6 +418,9 @@ class EdgeList(NetworkTable):
     path: str = Field(min_length=1, description="Edge-list file, relative to the scenario file.")
     directed: bool = Field(
         False, description="If true, a line `u v` means v follows u (u's shares reach v)."
+    )
+    audience: Audience = Field(
+        "followers", description=AUDIENCE_HELP + " Matters only when `directed` is true."
     )
 
     def expected_ties(self) -> tuple[float, str]:
@@ -384,6 +511,64 @@ def stochastic_block(spec: StochasticBlock, context: BuildContext) -> Ties:
     return Ties(spec.n, src, dst, segment_of=spec.segments(context.shares), warnings=warnings)
 
 
+def public_followers(spec: PublicFollowers, context: BuildContext) -> Ties:
+    """A grown follower graph (see :func:`simulation.generators.public_followers`)."""
+    generators = _generated(spec)
+    rng = np.random.default_rng(context.seed)
+    src, dst = generators.public_followers(
+        spec.n, spec.follows, spec.attachment, spec.reciprocity, rng
+    )
+    return for_audience(Ties(spec.n, src, dst, directed=True), spec.audience)
+
+
+def closed_circles(spec: ClosedCircles, context: BuildContext) -> Ties:
+    """Overlapping circles of mutual ties (see :func:`simulation.generators.closed_circles`)."""
+    generators = _generated(spec)
+    rng = np.random.default_rng(context.seed)
+    ties = generators.closed_circles(
+        spec.n, spec.circles, spec.circle_size, spec.density, spec.bridges, rng
+    )
+    return Ties(spec.n, *ties)
+
+
+def for_audience(ties: Ties, audience: str) -> Ties:
+    """The ties that carry shares to ``audience``: all of them, or the reciprocated ones.
+
+    With ``audience = "mutual"`` a directed network keeps only the pairs who follow each other,
+    as undirected ties (each once, with the weight of the arc listed first), so a share never
+    travels along an arc that is not followed back. Undirected ties are mutual already.
+    """
+    if audience != "mutual" or not ties.directed:
+        return ties
+    n = np.int64(ties.n)
+    src = ties.src.astype(np.int64)
+    dst = ties.dst.astype(np.int64)
+    arcs = src * n + dst
+    reverse = dst * n + src
+    # Arcs are distinct, so each reverse is found at most once; the searches go in sorted
+    # order (fast: each starts where the last ended).
+    order = np.argsort(arcs)
+    sorted_arcs = arcs[order]
+    queries = np.argsort(reverse)
+    where = np.searchsorted(sorted_arcs, reverse[queries])
+    where = np.minimum(where, len(arcs) - 1)
+    partner = np.empty_like(order)
+    partner[queries] = order[where]
+    keep = (arcs[partner] == reverse) & (src < dst)  # each mutual pair once
+    first = np.minimum(np.flatnonzero(keep), partner[keep])  # its arc listed first
+    low, high = src[keep], dst[keep]
+    return Ties(
+        ties.n,
+        low.astype(np.int32),
+        high.astype(np.int32),
+        labels=ties.labels,
+        weights=None if ties.weights is None else ties.weights[first],
+        directed=False,
+        segment_of=ties.segment_of,
+        warnings=ties.warnings,
+    )
+
+
 def complete(spec: Complete, context: BuildContext) -> Ties:
     """Every pair of people tied."""
     src, dst = np.triu_indices(spec.n, 1)
@@ -424,7 +609,7 @@ def edge_list(spec: EdgeList, context: BuildContext) -> Ties:
     """The ties of the edge-list file (see :func:`read_edge_list`)."""
     path = Path(context.base_dir) / spec.path
     labels, src, dst, weights, warnings = read_edge_list(path, directed=spec.directed)
-    return Ties(
+    ties = Ties(
         len(labels),
         src,
         dst,
@@ -433,6 +618,7 @@ def edge_list(spec: EdgeList, context: BuildContext) -> Ties:
         directed=spec.directed,
         warnings=warnings,
     )
+    return for_audience(ties, spec.audience)
 
 
 # --------------------------------------------------------------------------- the registry
@@ -457,6 +643,8 @@ KINDS: dict[str, NetworkKind] = _registry(
     NetworkKind(WattsStrogatz, watts_strogatz),
     NetworkKind(PowerlawCluster, powerlaw_cluster),
     NetworkKind(StochasticBlock, stochastic_block),
+    NetworkKind(PublicFollowers, public_followers),
+    NetworkKind(ClosedCircles, closed_circles),
     NetworkKind(Complete, complete),
     NetworkKind(PathGraph, path),
     NetworkKind(Star, star),

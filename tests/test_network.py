@@ -22,6 +22,8 @@ KINDS = [
     {"kind": "les_miserables"},
     {"kind": "florentine_families"},
     {"kind": "davis_southern_women"},
+    {"kind": "closed_circles", "n": 500},
+    {"kind": "public_followers", "n": 500, "audience": "mutual"},
 ]
 
 

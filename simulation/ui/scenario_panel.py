@@ -165,10 +165,14 @@ def handle_edge_list_upload(
     except ScenarioError as exc:
         return ScenarioError([type(p)(p.message, p.key, p.line, label) for p in exc.problems])
     data = dict(state.draft.value) or {"name": "Uploaded network"}
-    directed = get_value(data, "network.directed", False)
-    data = put_value(
-        data, "network", {"kind": "edge_list", "path": "edges.txt", "directed": directed}
-    )
+    network = {
+        "kind": "edge_list",
+        "path": "edges.txt",
+        "directed": get_value(data, "network.directed", False),
+    }
+    if get_value(data, "network.audience") is not None:  # who saw shares in the last network
+        network["audience"] = get_value(data, "network.audience")
+    data = put_value(data, "network", network)
     # The scenario now lives in the session folder: keep its other uploads beside it.
     state.draft.set(data)
     state.base_dir.set(str(folder))

@@ -68,7 +68,17 @@ def test_put_and_get_dotted_keys_with_list_indices():
 
 
 @pytest.mark.parametrize(
-    "kind", ["erdos_renyi", "watts_strogatz", "powerlaw_cluster", "complete", "star", "karate"]
+    "kind",
+    [
+        "erdos_renyi",
+        "watts_strogatz",
+        "powerlaw_cluster",
+        "complete",
+        "star",
+        "karate",
+        "public_followers",
+        "closed_circles",
+    ],
 )
 def test_switching_network_kind_gives_a_valid_scenario(kind):
     data = load_scenario(LAUNCH).to_toml_dict()
@@ -139,3 +149,24 @@ def test_every_table_of_a_campaign_has_a_section_and_rows_can_be_added_and_remov
     with pytest.raises(ScenarioError, match="share"):
         parse_scenario(more, source="t")  # shares no longer add up: said under the field
     assert len(remove_row(data, "segments", 1)["segments"]) == 2
+
+
+def test_the_platforms_are_kinds_with_their_preset_keys_editable():
+    data = load_scenario(LAUNCH.with_name("platforms.toml")).to_toml_dict()
+    sections = {prefix: knobs for prefix, _, knobs in scenario_sections(data)}
+    network = {k.key: k for k in sections["network"]}
+    assert {"public_followers", "closed_circles"} <= set(network["network.kind"].options)
+    assert network["network.reciprocity"].kind == "probability"
+    assert network["network.attachment"].kind == "probability"
+    assert network["network.follows"].kind == "int"
+    assert network["network.audience"].options == ("followers", "mutual")
+    circles = network_kind_change(data, "closed_circles")
+    assert circles["network"] == {"kind": "closed_circles", "n": 10_000}  # the preset's defaults
+    knobs = {k.key: k for _, _, ks in scenario_sections(circles) for k in ks}
+    assert knobs["network.circle_size"].default == 7.0
+    assert knobs["network.density"].kind == "probability"
+    edited = put_value(circles, "network.circles", 3)
+    assert parse_scenario(edited).network.circles == 3
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(put_value(circles, "network.circle_size", 20_000.0))
+    assert caught.value.problems[0].key == "network.circle_size"

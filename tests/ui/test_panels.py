@@ -337,3 +337,17 @@ def test_a_number_that_is_not_one_is_shown_under_its_field_and_switching_clears_
     rc.find(v.TextField, label="Half life", v_model="").wait_for(timeout=10)
     assert rc.find(v.TextField, label="Half life").widget.error is False
     rc.close()
+
+
+def test_the_panel_switches_to_a_platform_and_edits_its_keys():
+    state.load_ready_made(LAUNCH.with_name("platforms.toml"))
+    _box, rc = solara.render(ScenarioPanel(), handle_error=False)
+    rc.find(v.Select, label="Audience").assert_single()
+    rc.find(v.Select, label="Kind").widget.v_model = "closed_circles"
+    assert state.draft.value["network"] == {"kind": "closed_circles", "n": 10_000}
+    rc.find(v.TextField, label="Circle size").wait_for(timeout=10)
+    rc.find(v.TextField, label="Circles").widget.v_model = "3"
+    assert state.draft.value["network"]["circles"] == 3
+    scenario = state.validate_draft(state.draft.value, state.base_dir.value, "x")
+    assert scenario.network.kind == "closed_circles"
+    rc.close()
