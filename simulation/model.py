@@ -102,6 +102,7 @@ class WordOfMouthModel(mesa.Model):
         run: int = 0,
         prepared: Prepared | None = None,
         space: bool | None = None,
+        reporters: bool | None = None,
         settings: dict[str, Any] | None = None,
         n: int | None = None,
         mean_degree: float | None = None,
@@ -129,6 +130,8 @@ class WordOfMouthModel(mesa.Model):
             run: The replicate index.
             prepared: The scenario's prepared arrays, to share them between models.
             space: Build Mesa's network space (default: up to ``SPACE_LIMIT`` people).
+            reporters: Collect the per-person variables every step (default: up to
+                ``REPORTER_LIMIT`` people).
             settings: Dotted scenario keys to set (``{"content.appeal": 0.5}``).
             n, mean_degree, k, rewire, visibility, appeal, stickiness, click_through,
                 conversion, rule, threshold, innovation, imitation, strategy, budget, steps:
@@ -197,7 +200,7 @@ class WordOfMouthModel(mesa.Model):
         self._now: dict[str, float] = {}
         self._people_now: pd.DataFrame | None = None
         person_reporters = {}
-        if graph.n <= REPORTER_LIMIT:
+        if reporters or (reporters is None and graph.n <= REPORTER_LIMIT):
             person_reporters = {
                 Consumer: {
                     name: (lambda a, name=name: a.model._people_now[name].iat[a.person])
