@@ -198,12 +198,12 @@ class WordOfMouthModel(mesa.Model):
 
         self._timeline_names = self.layout.timeline_metrics(graph.segment_names)
         self._now: dict[str, float] = {}
-        self._people_now: pd.DataFrame | None = None
+        self._people_now: dict[str, list[Any]] = {}
         person_reporters = {}
         if reporters or (reporters is None and graph.n <= REPORTER_LIMIT):
             person_reporters = {
                 Consumer: {
-                    name: (lambda a, name=name: a.model._people_now[name].iat[a.person])
+                    name: (lambda a, name=name: a.model._people_now[name][a.person])
                     for name in PERSON_REPORTERS
                 }
             }
@@ -312,7 +312,9 @@ class WordOfMouthModel(mesa.Model):
         timelines = self.layout.timelines(self._tally[None, :], 1, self._timeline_names)
         self._now = {name: line[0] for name, line in timelines.items()}
         if self.datacollector.agenttype_reporters:
-            self._people_now = self.people()
+            people = self.people()
+            # Plain lists: the reporters look up one person at a time.
+            self._people_now = {name: people[name].tolist() for name in PERSON_REPORTERS}
         self.datacollector.collect(self)
 
     def counts(self) -> dict[str, int]:
