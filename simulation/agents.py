@@ -130,6 +130,12 @@ class Consumer(CellAgent):
                 return segment
         return None
 
+    @property
+    def attributes(self) -> dict[str, object]:
+        """The person's attributes (age, location, ...; empty when the scenario has none)."""
+        table = self.model.attributes
+        return {} if table is None else table.iloc[self.person].to_dict()
+
     def post_flags(self, post: int) -> int:
         """The kernel's flags for this person and one post (0 = untouched in this replicate)."""
         market = self.model.market

@@ -24,6 +24,7 @@ for bit.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterable
 from pathlib import Path
@@ -396,6 +397,18 @@ class WordOfMouthModel(mesa.Model):
         )
         frame.loc[self.shared_step < 0, "shared_step"] = pd.NA
         return frame
+
+    @functools.cached_property
+    def attributes(self) -> pd.DataFrame | None:
+        """The people's attributes (age, location, ...), a row per person; ``None`` without.
+
+        The one place the population's attributes join the agents: ``Prepared.population``'s
+        ``frame()`` when the prepared scenario carries a population.
+        """
+        population = getattr(self.prepared, "population", None)
+        if population is None:
+            return None
+        return population.frame().reset_index(drop=True)
 
     def brand_posts(self, brand: int) -> list[int]:
         """Kernel post indices of a brand's posts (0: the scenario's brand)."""

@@ -49,14 +49,13 @@ def people_frame(model: WordOfMouthModel) -> pd.DataFrame:
     Columns: ``person``, then :meth:`WordOfMouthModel.people`'s, then the attributes when the
     scenario's population has them.
 
-    The attributes join here, once: ``Prepared.population.frame()`` (one row per person, in
-    person order) when the prepared scenario carries a population.
+    The attributes are :attr:`WordOfMouthModel.attributes` (a column already here, such as
+    ``segment``, is not repeated).
     """
     frame = model.people()
     frame.insert(0, "person", range(len(frame)))
-    population = getattr(model.prepared, "population", None)
-    if population is not None:
-        attributes = population.frame().reset_index(drop=True)
+    attributes = model.attributes
+    if attributes is not None:
         attributes = attributes.drop(columns=[c for c in attributes if c in frame])
         frame = pd.concat([frame, attributes], axis=1)
     return frame

@@ -201,3 +201,23 @@ def test_model_on_a_tiny_threshold_scenario_steps_every_rule_phase():
     result = simulate(scenario, runs=1, seed=9)
     model = run_to_end(WordOfMouthModel(scenario, seed=9))
     assert model.counts()["sharers"] == result.values["sharers"][0]
+
+
+def test_attributes_join_the_people_in_one_place():
+    # Prepared.population (a frame per person) is where attributes come from; the model,
+    # its agents and the export read it through WordOfMouthModel.attributes.
+    from simulation.person_export import people_frame
+
+    class Population:
+        def frame(self):
+            return pd.DataFrame({"age": np.arange(300) % 60 + 15, "segment": "copied"})
+
+    scenario = shipped("classroom")
+    prepared = prepare(scenario)
+    assert WordOfMouthModel(scenario, prepared=prepared).attributes is None
+    prepared.population = Population()
+    model = WordOfMouthModel(scenario, prepared=prepared)
+    assert model.consumers[7].attributes == {"age": 22, "segment": "copied"}
+    frame = people_frame(model)
+    assert frame["age"].tolist() == (np.arange(300) % 60 + 15).tolist()
+    assert (frame["segment"] == "everyone").all()  # the model's own column is kept
