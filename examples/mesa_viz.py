@@ -35,8 +35,8 @@ COLOURS = {
 }
 assert set(COLOURS) == set(STATES)
 
+# No "scenario" entry: Mesa 3.5 reserves the name (the model's default is the classroom demo).
 MODEL_PARAMS = {
-    "scenario": str(CLASSROOM),
     "stickiness": Slider("Stickiness (P share | engaged)", 0.6, 0.0, 1.0, 0.05),
     "n": Slider("People", 300, 50, 1000, 50),
     "rule": {

@@ -125,7 +125,7 @@ class Consumer(CellAgent):
     @property
     def segment_info(self) -> Segment | None:
         """The segment's attributes (age range, location, income, ...), if segments are defined."""
-        for segment in self.model.scenario.segments:
+        for segment in self.model.prepared.scenario.segments:
             if segment.name == self.segment:
                 return segment
         return None

@@ -24,6 +24,7 @@ for bit.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Iterable
@@ -43,6 +44,10 @@ from simulation.kernel_inputs import kernel_params
 from simulation.scenario import Scenario, load_scenario
 
 __all__ = ["CLASSROOM", "KEYWORDS", "PERSON_REPORTERS", "WordOfMouthModel"]
+
+# Mesa 3.5 keeps its own experimental Scenario in ``Model.scenario`` (its SolaraViz reads it);
+# there the validated scenario is ``model.prepared.scenario`` (on Mesa 3.3 also ``model.scenario``).
+MESA_HAS_SCENARIO = isinstance(getattr(mesa.Model, "scenario", None), property)
 
 # Above this many people the model skips building Mesa's cell space (agents still exist).
 SPACE_LIMIT = 50_000
@@ -80,8 +85,10 @@ class WordOfMouthModel(mesa.Model):
     """Word of mouth on a social network, one replicate at a time.
 
     Attributes:
-        scenario: The validated scenario.
-        prepared: Graph, seed plans and kernel arrays (shared with the Monte Carlo path).
+        prepared: The validated scenario (``prepared.scenario``), its graph, seed plans and
+            kernel arrays (shared with the Monte Carlo path).
+        scenario: On Mesa 3.3, the validated scenario too; on Mesa 3.5 Mesa's own
+            (experimental) scenario, which its SolaraViz expects there.
         consumers: ``consumers[i]`` is the agent of person i.
         brands: The brand agents: the scenario's brand, then its competitors.
         brand: The scenario's brand (``brands[0]``).
@@ -161,16 +168,23 @@ class WordOfMouthModel(mesa.Model):
             "budget": budget,
             "steps": steps,
         }
+        if _is_mesa_scenario(scenario):
+            scenario = None  # Mesa 3.5's SolaraViz passes its own on Reset: the default here
         scenario, changed = _scenario_with(scenario, settings, keywords)
         if changed:
             prepared = None  # prepared for the scenario before the keywords
         seed = rng if seed is None else seed
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=np.random.default_rng([seed, run]))
-        self.scenario = scenario
-        self.prepared = prepared if prepared is not None else prepare(scenario)
-        if self.prepared.campaign is None:
-            self.prepared = prepare(scenario, self.prepared.graph)
+        if not MESA_HAS_SCENARIO:
+            self.scenario = scenario
+        if prepared is None:
+            prepared = prepare(scenario)
+        elif prepared.campaign is None:
+            prepared = prepare(scenario, prepared.graph)
+        if prepared.scenario is not scenario:
+            prepared = dataclasses.replace(prepared, scenario=scenario)
+        self.prepared = prepared
         self.seed_value = np.uint64(seed)
         self.run_index = np.uint64(run)
         graph = self.prepared.graph
@@ -239,7 +253,9 @@ class WordOfMouthModel(mesa.Model):
     def step(self) -> None:
         """Advance one step (no change once nothing can change or the step limit is reached)."""
         arrays, campaign, market = self.prepared.arrays, self.campaign, self.market
-        if self.step_count >= self.scenario.steps or not kernel.active(arrays, campaign, market):
+        if self.step_count >= self.prepared.scenario.steps or not kernel.active(
+            arrays, campaign, market
+        ):
             self.running = False
             self.datacollector.collect(self)
             return
@@ -436,6 +452,14 @@ def _scenario_with(
     named = ", ".join(f"{k}={v!r}" for k, v in keywords.items() if v is not None)
     source = f"WordOfMouthModel({named})" if named else "WordOfMouthModel(settings=...)"
     return scenario.with_overrides(overrides, source=source), True
+
+
+def _is_mesa_scenario(value: Any) -> bool:
+    """Whether ``value`` is Mesa's own (experimental, Mesa 3.5) scenario, not a wom-sim one."""
+    return any(
+        cls.__module__.startswith("mesa.") and cls.__name__ == "Scenario"
+        for cls in type(value).__mro__
+    )
 
 
 def _rng_keyword(init: Any, model: mesa.Model) -> dict[str, Any]:

@@ -135,12 +135,14 @@ def test_keywords_set_scenario_keys_and_bad_values_name_the_key():
     model = WordOfMouthModel(
         scenario=SCENARIOS / "classroom.toml", stickiness=0.3, n=500, rule="cascade", seed=1
     )
-    assert model.scenario.content.stickiness == 0.3
+    assert model.prepared.scenario.content.stickiness == 0.3
     assert model.prepared.graph.n == 500
     assert int(model.seed_value) == 1
     default = WordOfMouthModel(seed=1)  # the classroom demo
-    assert default.scenario.name == "Classroom"
-    same = WordOfMouthModel(scenario=default.scenario, settings={"content.stickiness": 0.3})
+    assert default.prepared.scenario.name == "Classroom"
+    same = WordOfMouthModel(
+        scenario=default.prepared.scenario, settings={"content.stickiness": 0.3}
+    )
     assert same.scenario.content.stickiness == 0.3
     with pytest.raises(ScenarioError, match=r"content\.stickiness"):
         WordOfMouthModel(stickiness=1.5)
