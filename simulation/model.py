@@ -150,24 +150,7 @@ class WordOfMouthModel(mesa.Model):
             ScenarioError: the file is not a valid scenario, or a keyword's value makes it
                 invalid (the message names the key).
         """
-        keywords = {
-            "n": n,
-            "mean_degree": mean_degree,
-            "k": k,
-            "rewire": rewire,
-            "visibility": visibility,
-            "appeal": appeal,
-            "stickiness": stickiness,
-            "click_through": click_through,
-            "conversion": conversion,
-            "rule": rule,
-            "threshold": threshold,
-            "innovation": innovation,
-            "imitation": imitation,
-            "strategy": strategy,
-            "budget": budget,
-            "steps": steps,
-        }
+        keywords = {name: value for name, value in locals().items() if name in KEYWORDS}
         if _is_mesa_scenario(scenario):
             scenario = None  # Mesa 3.5's SolaraViz passes its own on Reset: the default here
         scenario, changed = _scenario_with(scenario, settings, keywords)
@@ -199,6 +182,15 @@ class WordOfMouthModel(mesa.Model):
         self.shared_step = np.full(graph.n, -1, np.int32)
         self._own_posts = self.brand_posts(0)
 
+        self._place_people(space)
+        self.datacollector = self._datacollector(reporters)
+        kernel.begin(self.campaign, self.market, self.seed_value, self.run_index)
+        self._act(0)
+        self._finish(0)
+
+    def _place_people(self, space: bool | None) -> None:
+        """A Consumer per person (on their node of the network space) and a Brand per brand."""
+        graph = self.prepared.graph
         self.consumers = [
             Consumer(self, i, str(graph.labels[i]), graph.segment_names[graph.segment_of[i]])
             for i in range(graph.n)
@@ -211,26 +203,25 @@ class WordOfMouthModel(mesa.Model):
             for consumer in self.consumers:
                 consumer.cell = self.space[consumer.person]
 
-        self._timeline_names = self.layout.timeline_metrics(graph.segment_names)
+    def _datacollector(self, reporters: bool | None) -> mesa.DataCollector:
+        """Model variables: the timeline metrics; agent variables: :data:`PERSON_REPORTERS`."""
+        self._timeline_names = self.layout.timeline_metrics(self.prepared.graph.segment_names)
         self._now: dict[str, float] = {}
         self._people_now: dict[str, list[Any]] = {}
         person_reporters = {}
-        if reporters or (reporters is None and graph.n <= REPORTER_LIMIT):
+        if reporters or (reporters is None and self.prepared.graph.n <= REPORTER_LIMIT):
             person_reporters = {
                 Consumer: {
                     name: (lambda a, name=name: a.model._people_now[name][a.person])
                     for name in PERSON_REPORTERS
                 }
             }
-        self.datacollector = mesa.DataCollector(
+        return mesa.DataCollector(
             model_reporters={
                 name: (lambda m, name=name: m._now[name]) for name in self._timeline_names
             },
             agenttype_reporters=person_reporters,
         )
-        kernel.begin(self.campaign, self.market, self.seed_value, self.run_index)
-        self._act(0)
-        self._finish(0)
 
     @classmethod
     def from_scenario(
