@@ -111,6 +111,20 @@ def _parse_metrics(text: str | None) -> list[str] | None:
     metavar="DIR",
     help="Draw each replicate's fitted keys from a `wom fit` posterior (its --out folder).",
 )
+@click.option(
+    "--people",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.parquet",
+    help="Also write one replicate's people, one row each (label, segment, state, exposures, "
+    "engagements, share and its step, who referred them, purchase). Checked before the run.",
+)
+@click.option(
+    "--replicate",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="The replicate --people writes (with --seed, or the scenario's seed).",
+)
 def run(
     scenario_file: Path,
     runs: int | None,
@@ -121,6 +135,8 @@ def run(
     out: Path | None,
     settings: tuple[str, ...],
     posterior: Path | None,
+    people: Path | None,
+    replicate: int,
 ) -> None:
     """Run replicates of SCENARIO_FILE and summarise each metric (mean, 95% interval)."""
     from simulation.engine import simulate
@@ -134,6 +150,22 @@ def run(
         if value is not None:
             scenario = scenario.with_overrides({key: value}, source=option)
     out_format = _check_run_out(out, scenario, scenario_file)
+    if people is not None:
+        from simulation.person_export import check_people_file
+
+        if out is not None and os.path.abspath(out) == os.path.abspath(people):
+            raise ScenarioError.single("--out and --people name the same file", source="--people")
+        if posterior is not None:
+            raise ScenarioError.single(
+                "--people writes a replicate of the scenario itself; it does not take --posterior",
+                source="--people",
+            )
+        check_people_file(people, scenario, scenario_file)
+    elif replicate:
+        raise ScenarioError.single(
+            "--replicate chooses the replicate --people writes; give --people FILE.parquet too",
+            source="--replicate",
+        )
     names = _parse_metrics(metrics)
     from simulation import kernel
 
@@ -162,6 +194,10 @@ def run(
         _print_table(document)
     if out is not None:
         _write_run_out(out, out_format, result, document)
+    if people is not None:
+        from simulation.person_export import run_people, write_people
+
+        write_people(people, run_people(scenario, seed=seed, replicate=replicate))
 
 
 def _check_run_out(out: Path | None, scenario: Any, scenario_file: Path) -> str | None:

@@ -196,10 +196,14 @@ def test_mesa_model_equals_monte_carlo_replicate(scenario, seed, run):
         model.step()
     frame = model.datacollector.get_model_vars_dataframe()
     assert len(frame) == scenario.steps + 1
-    for name in kernel.COUNTERS:
-        line = result.timeline[name]
+    assert set(kernel.COUNTERS) <= set(result.timeline) == set(frame.columns)
+    for name, line in result.timeline.items():  # every metric, not only the raw counters
         padded = np.pad(line, (0, scenario.steps + 1 - len(line)), mode="edge")
         np.testing.assert_array_equal(frame[name].to_numpy(), padded, err_msg=name)
+    # The people the agents report add up to the brand's counts.
+    people = model.people()
+    assert people["shared"].sum() == model.counts()["sharers"]
+    assert people["purchased"].sum() == model.counts()["conversions"]
 
 
 # --------------------------------------------------------------------------- campaigns

@@ -85,7 +85,7 @@ class LiveCascade:
         self.run = run
         self.prepared = prepared if prepared is not None else prepare(scenario)
         self.model = WordOfMouthModel(
-            scenario, seed=seed, run=run, prepared=self.prepared, space=False
+            scenario, seed=seed, run=run, prepared=self.prepared, space=False, reporters=False
         )
         graph = self.prepared.graph
         self.seeds = np.array([c.person for c in self.model.brand.seeds], dtype=np.int64)

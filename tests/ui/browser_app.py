@@ -40,9 +40,15 @@ MARKS = [
 
 @contextmanager
 def app_server(
-    folder: Path, *, env: dict[str, str] | None = None, cwd: Path | None = None
+    folder: Path,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    app: str | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     """The app on a free loopback port, its log in ``folder``; yields (url, process, log).
+
+    ``app``: another page to serve the same way (a file such as ``examples/mesa_viz.py``).
 
     Waits until the page answers; at the end stops the server (SIGTERM, then SIGKILL if a
     session thread outlives it) unless it has already stopped.
@@ -52,8 +58,11 @@ def app_server(
         port = s.getsockname()[1]
     log = folder / "server.log"
     with log.open("w") as out:
+        command = app_command(host="127.0.0.1", port=port)
+        if app is not None:
+            command[command.index("run") + 1] = app
         proc = subprocess.Popen(
-            app_command(host="127.0.0.1", port=port),
+            command,
             env={**app_environment(), **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
