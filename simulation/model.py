@@ -25,7 +25,6 @@ from mesa.discrete_space import Network
 from simulation import kernel
 from simulation.agents import STATES, Brand, Consumer
 from simulation.engine import Prepared, prepare
-from simulation.kernel_inputs import kernel_params
 from simulation.scenario import Scenario, load_scenario
 
 __all__ = ["WordOfMouthModel"]
@@ -69,8 +68,8 @@ class WordOfMouthModel(mesa.Model):
         graph = self.prepared.graph
         self.campaign = self.prepared.campaign
         self.layout = self.prepared.layout
-        self.params = kernel_params(scenario, funnel=True)
-        self.market = kernel.new_market(graph.n, len(graph.segment_names), self.campaign)
+        self.params = self.prepared.params(funnel=True)
+        self.market = kernel.new_market(graph.n, self.prepared.groups, self.campaign)
         self.state = kernel.post_state(self.market, 0)
         self._tally = np.zeros(self.layout.width, np.int64)
 
