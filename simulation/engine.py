@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -92,7 +92,7 @@ def prepare(scenario: Scenario, graph: SocialGraph | None = None) -> Prepared:
         plan,
         kernel_inputs.kernel_graph(scenario, graph)._replace(segment_of=groups.group_of),
         campaign,
-        layout,
+        replace(layout, attributes=groups.metric_values()),
         calendar.plans,
         calendar.owners,
         graph.population,
@@ -483,9 +483,12 @@ def simulate(
         if name in computed:
             values[name] = computed[name]
         else:
-            base, segment = name[:-1].split("[", 1)
+            base, qualifier = name[:-1].split("[", 1)
             column = kernel.SEGMENT_COUNTERS.index(base)
-            groups = _segment_groups(prepared, graph.segment_names.index(segment))
+            if ":" in qualifier:
+                groups = prepared.audience.members(*qualifier.split(":", 1))
+            else:
+                groups = _segment_groups(prepared, graph.segment_names.index(qualifier))
             values[name] = segment_finals[:, groups, column].sum(axis=1)
     longest = int(lengths.max()) if runs else 0
     totals = timeline_sum.sum(axis=0)
@@ -502,7 +505,8 @@ def simulate(
         values=values,
         timeline=timelines,
         lengths=lengths,
-        warnings=list(graph.warnings),
+        warnings=list(graph.warnings)
+        + (prepared.audience.warnings if prepared.audience is not None else []),
         seeds=shortlist.rows(prepared),
         seeding=shortlist.seed_sets(prepared),
     )

@@ -229,11 +229,25 @@ class Audience:
         group_of: ``int32[n]``: each person's group (the kernel's ``Graph.segment_of``).
         segment: ``int64[groups]``: each group's segment.
         affinity: ``float64[posts, groups]``: segment affinity x the post's resonance.
+        attributes: Attribute (``age``, ``location``, ``income``, ``job``, ``industry``,
+            ``interest``) -> value -> ``bool[groups]``: the groups whose people have it (the
+            attributes metrics break down by; those that did not fit are left out).
+        warnings: Attributes left out of the metrics (too many groups).
     """
 
     group_of: np.ndarray
     segment: np.ndarray
     affinity: np.ndarray
+    attributes: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def members(self, attribute: str, value: str) -> np.ndarray:
+        """``bool[groups]``: the groups of people with this value (``segment``: a segment name)."""
+        return self.attributes[attribute][value]
+
+    def metric_values(self) -> dict[str, list[str]]:
+        """Attribute -> its values, for metric names such as ``reach[age:18-24]``."""
+        return {name: list(values) for name, values in self.attributes.items()}
 
     @property
     def groups(self) -> int:
@@ -260,27 +274,73 @@ def audience(
     """
     affinity = np.array([s.affinity for s in scenario.segments] or [1.0], np.float64)
     segment_of = population.segment_of
-    n_seg = len(affinity)
     active = [(key, r) for key, r in resonances if r is not None and not r.is_neutral()]
     if not active:
-        return Audience(
-            segment_of, np.arange(n_seg, dtype=np.int64), np.tile(affinity, (len(resonances), 1))
-        )
-    per_post = np.stack([resonance_multipliers(population, r) for _, r in resonances], axis=1)
-    rows = np.column_stack([segment_of.astype(np.int64), per_post.view(np.int64)])
-    _, first, group_of = np.unique(rows, axis=0, return_index=True, return_inverse=True)
-    if len(first) > MAX_GROUPS:
+        group_of = segment_of.astype(np.int64)
+        per_post = np.ones((population.n, len(resonances)))
+    else:
+        per_post = np.stack([resonance_multipliers(population, r) for _, r in resonances], axis=1)
+        rows = np.column_stack([segment_of.astype(np.int64), per_post.view(np.int64)])
+        group_of = np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
+    if group_of.max(initial=0) + 1 > MAX_GROUPS:
         keys = ", ".join(dict.fromkeys(key for key, _ in active))
         raise ScenarioError.single(
-            f"people fall into {len(first):,} audience groups (segment x every post's appeal "
+            f"people fall into {group_of.max() + 1:,} audience groups (segment x every post's "
+            "appeal "
             f"multiplier); at most {MAX_GROUPS:,} are allowed: use fewer distinct multipliers "
             f"in {keys}",
             key=active[0][0],
             source=scenario.source,
         )
+    group_of, first, kept, warnings = _split_by_attributes(population, group_of)
     segment = segment_of[first].astype(np.int64)
+    attributes: dict[str, dict[str, np.ndarray]] = {}
+    for name, codes, names in kept:
+        if name.startswith("interest:"):
+            attributes.setdefault("interest", {})[names[1]] = codes[first] == 1
+            continue
+        present = np.unique(codes[first])
+        attributes[name] = {names[c]: codes[first] == c for c in present if c >= 0}
     return Audience(
-        group_of.reshape(-1).astype(np.int32),
+        group_of.astype(np.int32),
         segment,
         (affinity[segment][:, None] * per_post[first]).T.copy(),
+        attributes,
+        warnings,
     )
+
+
+def _split_by_attributes(
+    population: Population, group_of: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray, list[str]]], list[str]]:
+    """Split groups further by each attribute that metrics break down by, while they fit.
+
+    Attributes are tried in order (age band, location, income, job, industry, then each
+    interest); one that would make more than :data:`MAX_GROUPS` groups is left out (its
+    metrics then do not exist), with a warning. Returns the groups, each one's first person,
+    the attributes kept as (metric name, codes per person, value names), and the warnings.
+    """
+    dims = [("age", population.age_band(), population.band_names)]
+    dims += [(name, *population.labels[name]) for name in LABEL_ATTRIBUTES]
+    for j, interest in enumerate(population.interest_names):
+        has = population.interests[:, j].astype(np.int32)
+        dims.append((f"interest:{interest}", has, ["", interest]))
+    group_of = np.unique(group_of, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    kept, left_out = [], []
+    for name, codes, names in dims:
+        if not (codes >= 0).any() or not names:
+            continue
+        split = np.unique(group_of * (len(names) + 1) + codes + 1, return_inverse=True)[1]
+        if split.max(initial=0) + 1 > MAX_GROUPS:
+            left_out.append(name)
+            continue
+        group_of = split.reshape(-1)
+        kept.append((name, codes, names))
+    _, first = np.unique(group_of, return_index=True)
+    warnings = []
+    if left_out:
+        warnings.append(
+            "metrics by " + ", ".join(left_out) + " left out: with them people would fall into "
+            f"more than {MAX_GROUPS:,} audience groups"
+        )
+    return group_of, first, kept, warnings

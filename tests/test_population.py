@@ -229,3 +229,31 @@ def test_the_audience_scenario_is_valid_and_its_target_is_nobody_when_nobody_mat
     with pytest.raises(ScenarioError) as error:
         prepare(parse_scenario(data))
     assert error.value.problems[0].key == "ads[0].target"
+
+
+def test_metrics_by_attribute_sum_to_the_totals():
+    result = simulate(load_scenario(AUDIENCE), runs=20)
+    values = result.values
+    for metric in ("sharers", "reach", "engagements", "conversions"):
+        for attribute in ("age", "location", "job"):
+            parts = [n for n in result.metrics if n.startswith(f"{metric}[{attribute}:")]
+            assert parts, (metric, attribute)
+            np.testing.assert_array_equal(sum(values[n] for n in parts), values[metric])
+        # Income is described for everyone; interests overlap, so each is at most the total.
+        incomes = [n for n in result.metrics if n.startswith(f"{metric}[income:")]
+        np.testing.assert_array_equal(sum(values[n] for n in incomes), values[metric])
+        assert (values[f"{metric}[interest:games]"] <= values[metric]).all()
+    assert "reach[age:18-24]" in result.to_json()["metrics"]
+    assert "reach[age:18-24]" not in result.timeline  # like segment metrics: no timeline
+
+
+def test_asking_only_for_a_metric_by_attribute_gives_the_same_numbers():
+    scenario = load_scenario(AUDIENCE)
+    every = simulate(scenario, runs=10)
+    one = simulate(scenario, runs=10, metrics=["conversions[location:Beijing]"])
+    assert one.metrics == ["conversions[location:Beijing]"]
+    np.testing.assert_array_equal(
+        one.values["conversions[location:Beijing]"], every.values["conversions[location:Beijing]"]
+    )
+    with pytest.raises(ScenarioError, match="per-attribute"):
+        simulate(scenario, runs=1, metrics=["reach[location:Paris]"])
