@@ -243,8 +243,14 @@ def build_graph(scenario: Scenario) -> SocialGraph:
     spec = scenario.network
     seed = graph_seed(scenario)
     shares = [s.share for s in scenario.segments] or [1.0]
+    from simulation.population import draw_population
+
     context = BuildContext(
-        seed=seed, shares=shares, base_dir=scenario.base_dir, source=scenario.source
+        seed=seed,
+        shares=shares,
+        base_dir=scenario.base_dir,
+        source=scenario.source,
+        people=lambda segment_of: draw_population(scenario, segment_of, seed),
     )
     ties = KINDS[spec.kind].build(spec, context)
     n = ties.n
@@ -264,7 +270,5 @@ def build_graph(scenario: Scenario) -> SocialGraph:
         weights=ties.weights,
         warnings=ties.warnings,
     )
-    from simulation.population import draw_population
-
     graph.population = draw_population(scenario, graph.segment_of, seed)
     return graph

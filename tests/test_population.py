@@ -257,3 +257,56 @@ def test_asking_only_for_a_metric_by_attribute_gives_the_same_numbers():
     )
     with pytest.raises(ScenarioError, match="per-attribute"):
         simulate(scenario, runs=1, metrics=["reach[location:Paris]"])
+
+
+def _homophily_graph(n, similar_by, homophily):
+    from simulation.network import build_graph
+
+    data = _small(
+        network={
+            "kind": "homophily",
+            "n": n,
+            "mean_degree": 8.0,
+            "homophily": homophily,
+            "similar_by": similar_by,
+        }
+    )
+    data["segments"][1]["location"] = {"Shanghai": 0.5, "Beijing": 0.5}
+    return build_graph(parse_scenario(data))
+
+
+def test_homophily_by_location_gives_an_assortativity_of_homophily_within_four_se():
+    """With every alike tie on location, the attribute assortativity r equals homophily h.
+
+    A tie joins people of the same location with P(e) = h + (1 - h) sum q^2 (q: the locations'
+    shares; an alike tie's end is u's location, any other end is drawn from everyone), and each
+    end's location is q-distributed either way, so r = (e - sum q^2) / (1 - sum q^2) = h. Its
+    standard error is that of the binomial share e over m ties, / (1 - sum q^2).
+    """
+    import networkx as nx
+
+    h = 0.6
+    graph = _homophily_graph(20000, ["location"], h)
+    codes = graph.population.labels["location"][0]
+    nxg = graph.to_networkx()
+    nx.set_node_attributes(nxg, dict(enumerate(codes.tolist())), "location")
+    r = nx.attribute_assortativity_coefficient(nxg, "location")
+    q = np.bincount(codes) / len(codes)
+    e = h + (1 - h) * np.sum(q**2)
+    se = np.sqrt(e * (1 - e) / graph.edges) / (1 - np.sum(q**2))
+    assert abs(r - h) < 4 * se, (r, h, se)
+
+
+def test_homophily_by_age_ties_people_close_in_age_and_none_is_random():
+    import networkx as nx
+
+    alike = _homophily_graph(4000, ["age"], 0.8).to_networkx()
+    anyone = _homophily_graph(4000, ["age"], 0.0)
+    ages = anyone.population.age
+    nx.set_node_attributes(alike, dict(enumerate(ages.tolist())), "age")
+    assert nx.numeric_assortativity_coefficient(alike, "age") > 0.6
+    # With no homophily ties are uniform pairs: r's SE is about 1 / sqrt(ties).
+    nxg = anyone.to_networkx()
+    nx.set_node_attributes(nxg, dict(enumerate(ages.tolist())), "age")
+    r0 = nx.numeric_assortativity_coefficient(nxg, "age")
+    assert abs(r0) < 4 / np.sqrt(anyone.edges)
