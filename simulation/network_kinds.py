@@ -249,7 +249,7 @@ class AttributeHomophily(NetworkTable):
         "drawn per tie); the rest go to anyone.",
     )
     similar_by: list[Literal["location", "age", "interests"]] = Field(
-        default_factory=lambda: ["location", "age", "interests"],
+        default=["location", "age", "interests"],
         min_length=1,
         description="What makes people alike: the same `location`, an `age` within "
         "`age_window` years, a shared interest (`interests`).",

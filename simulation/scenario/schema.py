@@ -526,7 +526,7 @@ class People(_Table):
     """How people's attributes are grouped in metrics and resonance."""
 
     age_bands: list[int] = Field(
-        default_factory=lambda: list(AGE_BANDS),
+        default=list(AGE_BANDS),
         min_length=1,
         max_length=20,
         description="Where age bands start (ages 0-17, 18-24, ..., 65+ by default): used by "
