@@ -291,7 +291,10 @@ def resolve_metrics(
         ScenarioError: an unknown metric name, with a did-you-mean.
     """
     if scenario is not None:
+        from simulation.scenario.audience import metric_attributes
+
         posts, brands, crisis = campaign_qualifiers(scenario)
+        attributes = metric_attributes(scenario)
     segmented = len(segment_names) > 1 or segment_names != ["everyone"]
     competition = len(brands) > 1
     scopes = {"always", *(["competition"] if competition else []), *(["crisis"] if crisis else [])}

@@ -24,6 +24,7 @@ from simulation.scenario.audience import (
     LABEL_ATTRIBUTES,
     age_band_names,
     described_values,
+    metric_attributes,
     parse_age_band,
 )
 
@@ -294,13 +295,15 @@ def audience(
         )
     group_of, first, kept, warnings = _split_by_attributes(population, group_of)
     segment = segment_of[first].astype(np.int64)
+    described = metric_attributes(scenario)
     attributes: dict[str, dict[str, np.ndarray]] = {}
     for name, codes, names in kept:
         if name.startswith("interest:"):
             attributes.setdefault("interest", {})[names[1]] = codes[first] == 1
             continue
-        present = np.unique(codes[first])
-        attributes[name] = {names[c]: codes[first] == c for c in present if c >= 0}
+        attributes[name] = {
+            value: codes[first] == names.index(value) for value in described.get(name, [])
+        }
     return Audience(
         group_of.astype(np.int32),
         segment,

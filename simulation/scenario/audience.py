@@ -29,6 +29,7 @@ __all__ = [
     "age_band_names",
     "audience_problems",
     "described_values",
+    "metric_attributes",
     "parse_age_band",
 ]
 
@@ -175,6 +176,31 @@ def described_values(segments: list[Any]) -> dict[str, list[str]]:
             values = [spec] if isinstance(spec, str) else list(spec or [])
             out[name] += [v for v in values if v not in out[name]]
     return out
+
+
+def metric_attributes(scenario: Any) -> dict[str, list[str]]:
+    """Attribute -> the values metrics break down by, from the segments' descriptions alone.
+
+    Age bands of ``[people] age_bands`` that some segment's ages fall in, then every described
+    location, income, job, industry and interest (``interest``), where any is described.
+    """
+    edges = list(scenario.people.age_bands)
+    names = age_band_names(edges)
+    bands: set[int] = set()
+    for segment in scenario.segments:
+        spec = segment.age
+        if spec is None:
+            continue
+        ranges = [tuple(spec)] if isinstance(spec, list) else [parse_age_band(b) for b in spec]
+        for low, high in ranges:
+            first = sum(e <= low for e in edges) - (1 if edges[0] <= 0 else 0)
+            last = sum(e <= high for e in edges) - (1 if edges[0] <= 0 else 0)
+            bands.update(range(first, last + 1))
+    out = {"age": [names[b] for b in sorted(bands)]}
+    known = described_values(scenario.segments)
+    out.update({name: known[name] for name in LABEL_ATTRIBUTES})
+    out["interest"] = known["interests"]
+    return {name: values for name, values in out.items() if values}
 
 
 def audience_problems(scenario: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
