@@ -18,6 +18,7 @@ import numpy as np
 from simulation import kernel, kernel_inputs, shortlist
 from simulation._jit import threads
 from simulation.errors import Problem, ScenarioError
+from simulation.inputs import memory_problem
 from simulation.kernel_inputs import kernel_params
 from simulation.metrics import Layout, needs, resolve_metrics, summarize
 from simulation.network import SocialGraph, build_graph, graph_seed
@@ -433,6 +434,12 @@ def simulate(
     steps = scenario.steps
     workers = workers or threads()
     n_seg = prepared.groups
+    too_much = memory_problem(
+        float(runs) * n_seg * kernel.N_SEGMENT_COUNTERS * 8,
+        f"the per-group counts of {runs:,} runs ({n_seg:,} audience groups)",
+    )
+    if too_much:
+        raise ScenarioError.single(too_much, key="runs", source=scenario.source)
     width = layout.width
 
     finals = np.zeros((runs, width), np.int64)
