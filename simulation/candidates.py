@@ -31,6 +31,7 @@ class People(Protocol):
     segment_of: np.ndarray
     segment_names: list[str]
     labels: Sequence[str]
+    population: Any  # simulation.population.Population: everyone's attributes
 
     def index_of(self, label: str) -> int | None:
         """The person with this label, or ``None``."""
@@ -56,6 +57,12 @@ def candidates(
     if seeding.segment is not None:
         allowed &= people.segment_of == people.segment_names.index(seeding.segment)
         where = f"segment '{seeding.segment}'"
+    target = getattr(seeding, "target", None)
+    if target is not None:
+        from simulation.population import target_mask
+
+        allowed &= target_mask(people.population, target)
+        where += f" with {target.describe()}"
     least, most = seeding.min_followers, seeding.max_followers
     exact = True
     if least is not None or most is not None:

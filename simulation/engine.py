@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,9 +18,11 @@ import numpy as np
 from simulation import kernel, kernel_inputs, shortlist
 from simulation._jit import threads
 from simulation.errors import Problem, ScenarioError
+from simulation.inputs import memory_problem
 from simulation.kernel_inputs import kernel_params
 from simulation.metrics import Layout, needs, resolve_metrics, summarize
-from simulation.network import SocialGraph, build_graph
+from simulation.network import SocialGraph, build_graph, graph_seed
+from simulation.population import Audience, Population, audience, draw_population, target_mask
 from simulation.scenario import Content, Scenario, Seeding
 from simulation.seeding import SeedPlan, plan_seeds
 
@@ -42,6 +44,9 @@ class Prepared:
         plans: Every seed set's plan, in the campaign's order (brands, posts', crisis's).
         owners: Whose each plan is, aligned with ``plans``: (brand or ``"crisis"``, the post's
             name for a post's own ``seeding``, else ``None``).
+        population: Every person's segment and attributes (``population.frame()``: a table).
+        audience: The kernel's audience groups (``arrays.segment_of`` holds each person's) and
+            every post's appeal multiplier per group.
     """
 
     scenario: Scenario
@@ -52,6 +57,21 @@ class Prepared:
     layout: Layout | None = None
     plans: list[SeedPlan] = field(default_factory=list)
     owners: list[tuple[str, str | None]] = field(default_factory=list)
+    population: Population | None = None
+    audience: Audience | None = None
+
+    def params(self, *, funnel: bool = True) -> kernel.Params:
+        """The kernel's parameters, with every post's appeal multiplier per audience group."""
+        return kernel_params(
+            self.scenario,
+            funnel=funnel,
+            affinity=None if self.audience is None else self.audience.affinity,
+        )
+
+    @property
+    def groups(self) -> int:
+        """Audience groups the kernel counts by (the segments without ``resonance``)."""
+        return self.audience.groups if self.audience is not None else len(self.graph.segment_names)
 
 
 def prepare(scenario: Scenario, graph: SocialGraph | None = None) -> Prepared:
@@ -62,17 +82,22 @@ def prepare(scenario: Scenario, graph: SocialGraph | None = None) -> Prepared:
             or an ad aimed at an empty segment.
     """
     graph = graph if graph is not None else build_graph(scenario)
+    if graph.population is None:
+        graph.population = draw_population(scenario, graph.segment_of, graph_seed(scenario))
     plan = plan_seeds(scenario, graph)
     campaign, layout, calendar = _campaign(scenario, graph, plan)
+    groups = audience(scenario, graph.population, calendar.resonances)
     return Prepared(
         scenario,
         graph,
         plan,
-        kernel_inputs.kernel_graph(scenario, graph),
+        kernel_inputs.kernel_graph(scenario, graph)._replace(segment_of=groups.group_of),
         campaign,
-        layout,
+        replace(layout, attributes=groups.metric_values()),
         calendar.plans,
         calendar.owners,
+        graph.population,
+        groups,
     )
 
 
@@ -110,6 +135,8 @@ class _Calendar:
         self.plans: list[SeedPlan] = []
         self.owners: list[tuple[str, str | None]] = []
         self.posts: list[kernel_inputs.PostPlan] = []
+        # Per post: (the key of its resonance table, the table or None), as the posts.
+        self.resonances: list[tuple[str, Any]] = []
 
     def add_seeds(self, plan: SeedPlan, brand: str, post: str | None = None) -> int:
         self.plans.append(plan)
@@ -148,6 +175,11 @@ def _brand_posts(
             )
         if start <= scenario.steps:
             seeding_cost[b] += calendar.cost(s)
+        if post is not None and post.resonance is not None:
+            calendar.resonances.append((f"posts[{index}].resonance", post.resonance))
+        else:
+            key = "content" if b == 0 else f"competitors[{b - 1}].content"
+            calendar.resonances.append((f"{key}.resonance", contents[b].resonance))
         calendar.posts.append(
             kernel_inputs.PostPlan(
                 name=name,
@@ -198,6 +230,7 @@ def _crisis(
             persistence=float(crisis.persistence),
         )
     )
+    calendar.resonances.append(("crisis.resonance", crisis.resonance))
     return kernel_inputs.CrisisPlan(
         post=len(calendar.posts) - 1,
         brand=brands.index(crisis.brand or scenario.brand),
@@ -215,16 +248,17 @@ def _ads(
     brands = scenario.brand_names
     ads = []
     for i, ad in enumerate(scenario.ads):
-        if ad.segment is None:
-            audience = np.arange(graph.n, dtype=np.int32)
-        else:
-            audience = np.flatnonzero(
-                graph.segment_of == graph.segment_names.index(ad.segment)
-            ).astype(np.int32)
+        shown = target_mask(graph.population, ad.target)
+        if ad.segment is not None:
+            shown &= graph.segment_of == graph.segment_names.index(ad.segment)
+        audience = np.flatnonzero(shown).astype(np.int32)
         if len(audience) == 0:
+            where = f"segment {ad.segment!r}" if ad.segment is not None else "the population"
+            if ad.target is not None:
+                where += f" with {ad.target.describe()}"
             raise ScenarioError.single(
-                f"segment {ad.segment!r} has nobody in it to show the ad to",
-                key=f"ads[{i}].segment",
+                f"{where} has nobody in it to show the ad to",
+                key=f"ads[{i}].target" if ad.target is not None else f"ads[{i}].segment",
                 source=scenario.source,
             )
         ads.append(
@@ -396,10 +430,16 @@ def simulate(
     names = resolve_metrics(metrics, graph.segment_names, **layout.qualifiers())
     funnel = any(needs(m) == "funnel" for m in names)
     tree = any(needs(m) == "tree" for m in names)
-    params = kernel_params(scenario, funnel=funnel)
+    params = prepared.params(funnel=funnel)
     steps = scenario.steps
     workers = workers or threads()
-    n_seg = len(graph.segment_names)
+    n_seg = prepared.groups
+    too_much = memory_problem(
+        float(runs) * n_seg * kernel.N_SEGMENT_COUNTERS * 8,
+        f"the per-group counts of {runs:,} runs ({n_seg:,} audience groups)",
+    )
+    if too_much:
+        raise ScenarioError.single(too_much, key="runs", source=scenario.source)
     width = layout.width
 
     finals = np.zeros((runs, width), np.int64)
@@ -450,9 +490,13 @@ def simulate(
         if name in computed:
             values[name] = computed[name]
         else:
-            base, segment = name[:-1].split("[", 1)
+            base, qualifier = name[:-1].split("[", 1)
             column = kernel.SEGMENT_COUNTERS.index(base)
-            values[name] = segment_finals[:, graph.segment_names.index(segment), column]
+            if ":" in qualifier:
+                groups = prepared.audience.members(*qualifier.split(":", 1))
+            else:
+                groups = _segment_groups(prepared, graph.segment_names.index(qualifier))
+            values[name] = segment_finals[:, groups, column].sum(axis=1)
     longest = int(lengths.max()) if runs else 0
     totals = timeline_sum.sum(axis=0)
     padded = totals[0] + np.cumsum(totals[1], axis=0)  # each replicate padded with its final value
@@ -468,7 +512,15 @@ def simulate(
         values=values,
         timeline=timelines,
         lengths=lengths,
-        warnings=list(graph.warnings),
+        warnings=list(graph.warnings)
+        + (prepared.audience.warnings if prepared.audience is not None else []),
         seeds=shortlist.rows(prepared),
         seeding=shortlist.seed_sets(prepared),
     )
+
+
+def _segment_groups(prepared: Prepared, segment: int) -> np.ndarray:
+    """The audience groups of one segment (the kernel counts per group)."""
+    if prepared.audience is None:
+        return np.array([segment])
+    return np.flatnonzero(prepared.audience.segment == segment)

@@ -29,7 +29,7 @@ from simulation.kernel.layout import (
     SeedSets,
     ThresholdRule,
 )
-from simulation.network import SocialGraph
+from simulation.network import SocialGraph, graph_seed
 from simulation.scenario import Scenario
 
 __all__ = [
@@ -88,19 +88,44 @@ def affinities(scenario: Scenario) -> np.ndarray:
     return np.array([s.affinity for s in scenario.segments] or [1.0], dtype=np.float64)
 
 
+def person_affinity(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
+    """``float64[n]``: the brand's ``[content]`` appeal multiplier of each person.
+
+    Their segment's affinity x the content's ``resonance`` multipliers that match them.
+    """
+    from simulation.population import draw_population, resonance_multipliers
+
+    population = graph.population
+    if population is None:
+        population = draw_population(scenario, graph.segment_of, graph_seed(scenario))
+    per_segment = affinities(scenario)[graph.segment_of]
+    return per_segment * resonance_multipliers(population, scenario.content.resonance)
+
+
+def content_audience(scenario: Scenario, graph: SocialGraph) -> Any:
+    """The audience groups of one post of the brand's ``[content]`` (for seed choice)."""
+    from simulation.population import audience, draw_population
+
+    population = graph.population
+    if population is None:
+        population = draw_population(scenario, graph.segment_of, graph_seed(scenario))
+    return audience(scenario, population, [("content.resonance", scenario.content.resonance)])
+
+
 def tie_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
     """``float64[arcs]``: P(a tie carries a share) under the cascade rule, by ``graph.indices``.
 
     The kernel's share probability per exposure of a fresh post (no decay): visibility x the
-    tie's strength visibility (under ``[ties]``) x appeal x affinity of the receiver's segment
-    (capped at 1) x stickiness; ``seeding.propagation`` replaces it with one p for every tie.
+    tie's strength visibility (under ``[ties]``) x appeal x the receiver's affinity (segment and
+    ``resonance``, capped at 1) x stickiness; ``seeding.propagation`` replaces it with one p for
+    every tie.
     """
     p = scenario.seeding.propagation
     if p is not None:
         return np.full(graph.indices.shape, float(p))
     content = scenario.content
-    per_segment = content.visibility * np.minimum(content.appeal * affinities(scenario), 1.0)
-    tie_p = (per_segment * content.stickiness)[graph.segment_of[graph.indices]]
+    receiver = person_affinity(scenario, graph)[graph.indices]
+    tie_p = content.visibility * np.minimum(content.appeal * receiver, 1.0) * content.stickiness
     ties = scenario.ties
     if ties is not None:
         strong = tie_strength(scenario, graph).astype(bool)
@@ -108,8 +133,21 @@ def tie_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
     return tie_p
 
 
-def kernel_params(scenario: Scenario, *, funnel: bool = True) -> Params:
-    """What holds for every post: affinity, tie visibilities, the funnel, the rule's settings."""
+def kernel_params(
+    scenario: Scenario, *, funnel: bool = True, affinity: np.ndarray | None = None
+) -> Params:
+    """What holds for every post: affinity, tie visibilities, the funnel, the rule's settings.
+
+    Args:
+        scenario: The scenario.
+        funnel: Count exposures and the funnel (else who shares only).
+        affinity: ``float64[posts, groups]`` appeal multipliers (the
+            :class:`~simulation.population.Audience`'s); default: each segment's affinity for
+            every post of the calendar (groups = segments, no ``resonance``).
+    """
+    if affinity is None:
+        posts = len(scenario.calendar()) + int(scenario.crisis is not None)
+        affinity = np.tile(affinities(scenario), (posts, 1))
     diffusion = scenario.diffusion
     threshold = diffusion.threshold
     if diffusion.threshold_count is not None:
@@ -123,7 +161,7 @@ def kernel_params(scenario: Scenario, *, funnel: bool = True) -> Params:
     ties = scenario.ties
     rule = diffusion.rule
     return Params(
-        affinity=affinities(scenario),
+        affinity=np.ascontiguousarray(affinity, dtype=np.float64),
         funnel=bool(funnel),
         strong_visibility=float(ties.strong_visibility) if ties is not None else 1.0,
         weak_visibility=float(ties.weak_visibility) if ties is not None else 1.0,
@@ -308,9 +346,10 @@ def spread_inputs(scenario: Scenario, graph: SocialGraph) -> tuple[Graph, Params
     places them), no ads, no crisis; who-shares-only parameters. With ``seeding.propagation``
     and the cascade rule, every tie carries a share with that one probability.
     """
-    params = kernel_params(scenario, funnel=False)
+    groups = content_audience(scenario, graph)
+    params = kernel_params(scenario, funnel=False, affinity=groups.affinity)
     content = content_values(scenario.content)
-    arrays = kernel_graph(scenario, graph)
+    arrays = kernel_graph(scenario, graph)._replace(segment_of=groups.group_of)
     p = scenario.seeding.propagation
     if p is not None and scenario.diffusion.rule == "cascade":
         # One tie probability p: see and share surely, engage with p, no affinity, decay or

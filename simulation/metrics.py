@@ -16,7 +16,7 @@ per post and per brand), beside their names.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -246,6 +246,15 @@ METRICS: dict[str, Metric] = {
     )
 }
 
+# Qualifiers of metrics by attribute: metric[age:18-24], metric[interest:games], ...
+ATTRIBUTE_KINDS = ("age", "location", "income", "job", "industry", "interest")
+SEGMENT_MEANING = {
+    "sharers": "distinct people who shared the content",
+    "reach": "distinct people who saw it",
+    "engagements": "likes and comments",
+    "conversions": "purchases that followed a click",
+}
+
 SEGMENT_METRICS = {
     "sharers": "cascade",
     "reach": "funnel",
@@ -263,6 +272,7 @@ def resolve_metrics(
     brands: list[str] | tuple[str, ...] = (),
     crisis: bool = False,
     scenario: Scenario | None = None,
+    attributes: dict[str, list[str]] | None = None,
 ) -> list[str]:
     """Check requested metric names (all metrics when ``None``); return them in a fixed order.
 
@@ -274,18 +284,25 @@ def resolve_metrics(
         brands: Brand names when there are competitors (``metric[brand:name]``), if any.
         crisis: Whether the scenario has a crisis (its metrics exist).
         scenario: A scenario to take ``posts``, ``brands`` and ``crisis`` from instead.
+        attributes: Attribute -> its values (``metric[age:18-24]``, ``metric[interest:games]``),
+            as :meth:`simulation.population.Audience.metric_values` gives them.
 
     Raises:
         ScenarioError: an unknown metric name, with a did-you-mean.
     """
     if scenario is not None:
+        from simulation.scenario.audience import metric_attributes
+
         posts, brands, crisis = campaign_qualifiers(scenario)
+        attributes = metric_attributes(scenario)
     segmented = len(segment_names) > 1 or segment_names != ["everyone"]
     competition = len(brands) > 1
     scopes = {"always", *(["competition"] if competition else []), *(["crisis"] if crisis else [])}
     available = [m.name for m in METRICS.values() if m.scope in scopes]
     if segmented:
         available += [f"{m}[{s}]" for m in SEGMENT_METRICS for s in segment_names]
+    for attribute, values in (attributes or {}).items():
+        available += [f"{m}[{attribute}:{v}]" for m in SEGMENT_METRICS for v in values]
     available += [f"{m.name}[post:{p}]" for p in posts for m in METRICS.values() if "post" in m.per]
     if competition:
         available += [
@@ -298,6 +315,8 @@ def resolve_metrics(
         known = ", ".join(n for n in available if "[" not in n)
         if segmented:
             known += " and per-segment metric[segment]"
+        if attributes:
+            known += ", per-attribute metric[age:18-24] (" + ", ".join(attributes) + ")"
         if posts:
             known += ", per-post metric[post:name]"
         if competition:
@@ -347,6 +366,8 @@ def describe(metric: str) -> str:
     kind, _, name = qualifier.partition(":")
     if kind in ("post", "brand") and name:
         return f"{meaning} ({kind} {name})"
+    if kind in ATTRIBUTE_KINDS and name:
+        return f"{SEGMENT_MEANING.get(base, meaning)} ({kind} {name})"
     return f"{meaning} (segment {qualifier})"
 
 
@@ -387,6 +408,13 @@ def reference_markdown() -> str:
         f"| `{name}[segment]` | {name} within one segment (when segments are defined) | {work} |"
         for name, work in SEGMENT_METRICS.items()
     ]
+    lines.append(
+        "| `metric[attribute:value]` | "
+        + ", ".join(f"`{m}`" for m in SEGMENT_METRICS)
+        + " among people with one attribute value (when segments describe it): `age:18-24` "
+        "(an age band of `[people] age_bands`), `location:Beijing`, `income:high`, "
+        "`job:student`, `industry:tech`, `interest:games` | as the metric |"
+    )
     per_post = ", ".join(f"`{m.name}`" for m in METRICS.values() if "post" in m.per)
     per_brand = ", ".join(f"`{m.name}`" for m in METRICS.values() if "brand" in m.per)
     lines += [
@@ -419,6 +447,7 @@ class Layout:
         cpm: Price of 1,000 earned impressions, per brand.
         seeding_cost: Seeding fees per brand (every post its seeds publish within the steps).
         ads: Per ad: (brand index, spend per step, first step, last step).
+        attributes: Attribute -> values that metrics break down by (``reach[age:18-24]``).
     """
 
     brands: list[str]
@@ -430,6 +459,7 @@ class Layout:
     cpm: list[float]
     seeding_cost: list[float]
     ads: list[tuple[int, float, int, int]]
+    attributes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -467,6 +497,7 @@ class Layout:
             "posts": [name for name, _ in self.posts] if self.calendar else [],
             "brands": self.brands if len(self.brands) > 1 else [],
             "crisis": self.crisis,
+            "attributes": self.attributes,
         }
 
     def ad_spend(self, brand: int, steps: int) -> float:
@@ -580,7 +611,7 @@ class Layout:
 def _has_timeline(name: str) -> bool:
     """Whether a metric has a timeline (per-segment metrics do not)."""
     base, _, qualifier = name.partition("[")
-    if qualifier and ":" not in qualifier:
+    if qualifier and qualifier.split(":", 1)[0] not in ("post", "brand"):
         return False
     return base in METRICS and METRICS[base].timeline
 

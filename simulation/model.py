@@ -40,7 +40,6 @@ from mesa.discrete_space import Network
 from simulation import kernel
 from simulation.agents import STATES, Brand, Consumer
 from simulation.engine import Prepared, prepare
-from simulation.kernel_inputs import kernel_params
 from simulation.scenario import Scenario, load_scenario
 
 __all__ = ["CLASSROOM", "KEYWORDS", "PERSON_REPORTERS", "WordOfMouthModel"]
@@ -173,8 +172,8 @@ class WordOfMouthModel(mesa.Model):
         graph = self.prepared.graph
         self.campaign = self.prepared.campaign
         self.layout = self.prepared.layout
-        self.params = kernel_params(scenario, funnel=True)
-        self.market = kernel.new_market(graph.n, len(graph.segment_names), self.campaign)
+        self.params = self.prepared.params(funnel=True)
+        self.market = kernel.new_market(graph.n, self.prepared.groups, self.campaign)
         self.state = kernel.post_state(self.market, 0)
         self._tally = np.zeros(self.layout.width, np.int64)
         self.phase: str | None = None
@@ -412,7 +411,7 @@ class WordOfMouthModel(mesa.Model):
         The one place the population's attributes join the agents: ``Prepared.population``'s
         ``frame()`` when the prepared scenario carries a population.
         """
-        population = getattr(self.prepared, "population", None)
+        population = self.prepared.population
         if population is None:
             return None
         return population.frame().reset_index(drop=True)

@@ -14,6 +14,7 @@ import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -122,6 +123,8 @@ class SocialGraph:
         segment_names: Names of the segments, in scenario order.
         directed: Whether ties are one-way.
         warnings: Things worth telling the user (dropped self-loops, merged duplicates, ...).
+        population: Every person's attributes (:class:`simulation.population.Population`),
+            drawn by :func:`build_graph`; ``None`` for a graph built without a scenario.
     """
 
     indptr: np.ndarray
@@ -134,6 +137,7 @@ class SocialGraph:
     segment_names: list[str]
     directed: bool = False
     warnings: list[str] = field(default_factory=list)
+    population: Any = field(default=None, repr=False)
     _index: dict[str, int] | None = field(default=None, repr=False)
 
     @property
@@ -239,8 +243,14 @@ def build_graph(scenario: Scenario) -> SocialGraph:
     spec = scenario.network
     seed = graph_seed(scenario)
     shares = [s.share for s in scenario.segments] or [1.0]
+    from simulation.population import draw_population
+
     context = BuildContext(
-        seed=seed, shares=shares, base_dir=scenario.base_dir, source=scenario.source
+        seed=seed,
+        shares=shares,
+        base_dir=scenario.base_dir,
+        source=scenario.source,
+        people=lambda segment_of: draw_population(scenario, segment_of, seed),
     )
     ties = KINDS[spec.kind].build(spec, context)
     n = ties.n
@@ -249,7 +259,7 @@ def build_graph(scenario: Scenario) -> SocialGraph:
     segment_of = ties.segment_of
     if segment_of is None:
         segment_of = random_segments(n, shares, seed)
-    return from_arcs(
+    graph = from_arcs(
         n,
         ties.src,
         ties.dst,
@@ -260,3 +270,5 @@ def build_graph(scenario: Scenario) -> SocialGraph:
         weights=ties.weights,
         warnings=ties.warnings,
     )
+    graph.population = draw_population(scenario, graph.segment_of, seed)
+    return graph

@@ -90,12 +90,15 @@ class BuildContext:
         shares: The segments' shares of the population (``[1.0]`` without segments).
         base_dir: Folder that relative paths (``network.path``) are resolved from.
         source: The scenario file, for messages.
+        people: Draws everyone's attributes given their segments (for kinds that tie people
+            by who they are; ``None`` when there is no scenario).
     """
 
     seed: int
     shares: list[float]
     base_dir: str = "."
     source: str = "<scenario>"
+    people: Callable[[np.ndarray], Any] | None = None
 
 
 # --------------------------------------------------------------------------- the tables
@@ -231,6 +234,34 @@ class StochasticBlock(NetworkTable):
         """The segments as blocks of consecutive people, in exact shares."""
         sizes = segment_sizes(self.n, shares)
         return np.repeat(np.arange(len(sizes)), sizes)
+
+
+class AttributeHomophily(NetworkTable):
+    """People tie mostly to people like them: same location, close in age, a shared interest."""
+
+    kind: Literal["homophily"]
+    n: int = Field(ge=2, le=50_000_000, description="Number of people.")
+    mean_degree: float = Field(ge=0.0, description="Expected number of contacts per person.")
+    homophily: float = Field(
+        0.8,
+        ge=0.0,
+        le=1.0,
+        description="Share of ties made to someone alike (in one attribute of `similar_by`, "
+        "drawn per tie); the rest go to anyone.",
+    )
+    similar_by: list[Literal["location", "age", "interests"]] = Field(
+        default=["location", "age", "interests"],
+        min_length=1,
+        description="What makes people alike: the same `location`, an `age` within "
+        "`age_window` years, a shared interest (`interests`).",
+    )
+    age_window: int = Field(
+        3, ge=0, le=130, description="`age`: most years between two people alike in age."
+    )
+
+    def expected_ties(self) -> tuple[float, str]:
+        """The expected number of ties, and the keys that set it."""
+        return self.n * self.mean_degree / 2, "n x mean_degree / 2"
 
 
 class Complete(NetworkTable):
@@ -569,6 +600,97 @@ def for_audience(ties: Ties, audience: str) -> Ties:
     )
 
 
+def attribute_homophily(spec: AttributeHomophily, context: BuildContext) -> Ties:
+    """Ties by who people are: each tie's end is, with P(homophily), someone alike.
+
+    n x mean_degree / 2 ties are drawn, each from a uniformly drawn person u. With probability
+    ``homophily`` the other end is drawn uniformly among the people alike to u in one attribute
+    of ``similar_by`` (drawn per tie): the same location, an age within ``age_window`` years, or
+    an interest of u's (one of theirs drawn); else (or when u has no value for it) among
+    everyone. Self-ties and repeated ties are dropped. Vectorised numpy, seeded from the graph's
+    seed. Segments are drawn first (at random, in exact shares), then everyone's attributes.
+
+    References:
+        McPherson, M., Smith-Lovin, L. and Cook, J. M. (2001). Birds of a feather: homophily in
+        social networks. Annual Review of Sociology 27, 415-444.
+    """
+    check_ties(spec)
+    n = spec.n
+    segment_of = random_segments(n, context.shares, context.seed)
+    if context.people is None:
+        raise ScenarioError.single(
+            "kind 'homophily' needs the scenario's segments", key="network", source=context.source
+        )
+    people = context.people(segment_of)
+    rng = np.random.default_rng([context.seed, 0x40B])
+    m = round(n * spec.mean_degree / 2)
+    src = rng.integers(0, n, m)
+    dst = rng.integers(0, n, m)
+    alike = rng.random(m) < spec.homophily
+    by = rng.integers(0, len(spec.similar_by), m)
+    pick = rng.random(m)
+    for d, attribute in enumerate(spec.similar_by):
+        ties = np.flatnonzero(alike & (by == d))
+        if attribute == "location":
+            values = people.labels["location"][0]
+            found = _alike_by_value(values, src[ties], pick[ties])
+        elif attribute == "age":
+            found = _alike_by_age(people.age, spec.age_window, src[ties], pick[ties])
+        else:
+            found = _alike_by_interest(people.interests, src[ties], pick[ties], rng)
+        dst[ties] = np.where(found >= 0, found, dst[ties])
+    keep = src != dst
+    low, high = np.minimum(src, dst)[keep], np.maximum(src, dst)[keep]
+    pairs = np.unique(low.astype(np.int64) * n + high)
+    return Ties(
+        n, (pairs // n).astype(np.int32), (pairs % n).astype(np.int32), segment_of=segment_of
+    )
+
+
+def _alike_by_value(values: np.ndarray, u: np.ndarray, pick: np.ndarray) -> np.ndarray:
+    """For each u, a uniformly drawn person with u's value (-1 where u has none)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    lo = np.searchsorted(ordered, values[u], side="left")
+    hi = np.searchsorted(ordered, values[u], side="right")
+    found = order[np.minimum(lo + (pick * (hi - lo)).astype(np.int64), len(order) - 1)]
+    return np.where(values[u] >= 0, found, -1)
+
+
+def _alike_by_age(age: np.ndarray, window: int, u: np.ndarray, pick: np.ndarray) -> np.ndarray:
+    """For each u, a uniformly drawn person within ``window`` years of u's age (-1: no age)."""
+    order = np.argsort(age, kind="stable")
+    ordered = age[order].astype(np.int64)
+    own = age[u].astype(np.int64)
+    lo = np.searchsorted(ordered, np.maximum(own - window, 0), side="left")
+    hi = np.searchsorted(ordered, own + window, side="right")
+    found = order[np.minimum(lo + (pick * (hi - lo)).astype(np.int64), len(order) - 1)]
+    return np.where(own >= 0, found, -1)
+
+
+def _alike_by_interest(
+    interests: np.ndarray, u: np.ndarray, pick: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """For each u, a uniformly drawn person sharing one of u's interests (drawn; -1: none)."""
+    if interests.shape[1] == 0:
+        return np.full(len(u), -1)
+    person, interest = np.nonzero(interests)  # row-major: each person's interests together
+    count = interests.sum(axis=1)
+    start = np.concatenate([[0], np.cumsum(count)])[:-1]
+    own = count[u]
+    chosen = interest[
+        np.minimum(start[u] + (rng.random(len(u)) * own).astype(np.int64), len(interest) - 1)
+    ]
+    by_interest = np.argsort(interest, kind="stable")
+    ordered = interest[by_interest]
+    lo = np.searchsorted(ordered, chosen, side="left")
+    hi = np.searchsorted(ordered, chosen, side="right")
+    found = person[
+        by_interest[np.minimum(lo + (pick * (hi - lo)).astype(np.int64), len(ordered) - 1)]
+    ]
+    return np.where(own > 0, found, -1)
+
+
 def complete(spec: Complete, context: BuildContext) -> Ties:
     """Every pair of people tied."""
     src, dst = np.triu_indices(spec.n, 1)
@@ -645,6 +767,7 @@ KINDS: dict[str, NetworkKind] = _registry(
     NetworkKind(StochasticBlock, stochastic_block),
     NetworkKind(PublicFollowers, public_followers),
     NetworkKind(ClosedCircles, closed_circles),
+    NetworkKind(AttributeHomophily, attribute_homophily),
     NetworkKind(Complete, complete),
     NetworkKind(PathGraph, path),
     NetworkKind(Star, star),

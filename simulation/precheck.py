@@ -61,6 +61,14 @@ class Population:
     blocks: np.ndarray | None = None
     followers: np.ndarray | None = None
     warnings: list[str] = field(default_factory=list)
+    scenario: Any = None
+
+    @cached_property
+    def population(self) -> Any:
+        """Everyone's attributes, as the run will draw them."""
+        from simulation.population import draw_population
+
+        return draw_population(self.scenario, self.segment_of, self.seed)
 
     @cached_property
     def segment_of(self) -> np.ndarray:
@@ -107,7 +115,12 @@ def population(scenario: Scenario) -> Population:
     spec = scenario.network
     seed = spec.seed if spec.seed is not None else scenario.seed
     shares = [s.share for s in scenario.segments] or [1.0]
-    common = {"segment_names": scenario.segment_names, "shares": shares, "seed": seed}
+    common = {
+        "segment_names": scenario.segment_names,
+        "shares": shares,
+        "seed": seed,
+        "scenario": scenario,
+    }
     if not spec.validate_by_building:
         check_ties(spec, scenario.source)
         return Population(
@@ -149,7 +162,21 @@ def check_scenario(scenario: Scenario) -> list[str]:
             problems += [_under(p, key) for p in error.problems]
     sizes = people.sizes
     for i, ad in enumerate(scenario.ads):
-        if ad.segment is not None and sizes[scenario.segment_names.index(ad.segment)] == 0:
+        if ad.target is not None:
+            from simulation.population import target_mask
+
+            shown = target_mask(people.population, ad.target)
+            if ad.segment is not None:
+                shown &= people.segment_of == scenario.segment_names.index(ad.segment)
+            if not shown.any():
+                problems.append(
+                    Problem(
+                        f"nobody matches {ad.target.describe()} to show the ad to",
+                        key=f"ads[{i}].target",
+                        source=scenario.source,
+                    )
+                )
+        elif ad.segment is not None and sizes[scenario.segment_names.index(ad.segment)] == 0:
             problems.append(
                 Problem(
                     f"segment {ad.segment!r} has nobody in it to show the ad to",

@@ -107,7 +107,7 @@ def show_ads(
         return
     info = state.post
     p = info[I_POST]
-    affinity = params.affinity
+    affinity = params.affinity[p]
     n_seg = affinity.shape[0]
     impacted = info[I_IMPACTED] > 0 and posts.impact[p] != 1.0
     # A paid impression is seen: visibility 1, no tie class.

@@ -146,7 +146,7 @@ N_COUNTERS = len(COUNTERS)
 # Counters of distinct people: a brand counts a person once whatever the post (see person.mark).
 DISTINCT = (SHARERS, REACH, PAID_REACH, EARNED_REACH, ENGAGED_PEOPLE)
 
-# Per-segment counters.
+# Per-segment counters (kept per audience group: Graph.segment_of holds the group).
 SEGMENT_COUNTERS = ("sharers", "reach", "engagements", "conversions")
 SEG_SHARERS, SEG_REACH, SEG_ENGAGEMENTS, SEG_CONVERSIONS = range(4)
 N_SEGMENT_COUNTERS = len(SEGMENT_COUNTERS)
@@ -211,7 +211,10 @@ class Graph(NamedTuple):
     indices: np.ndarray  # int32[arcs]
     in_indptr: np.ndarray  # int64[n + 1], the people v follows
     in_indices: np.ndarray  # int32[arcs]
-    segment_of: np.ndarray  # int32[n]
+    # int32[n]: each person's audience group (people alike in segment and every post's appeal
+    # multiplier, see simulation.population.audience); the segment itself without resonance.
+    # Every "segment" count of the kernel (segment_counters, ...) is per group.
+    segment_of: np.ndarray
     tie_strong: np.ndarray = _NO_TIES  # uint8[arcs]: 1 = strong tie; empty = no tie classes
 
 
@@ -239,7 +242,7 @@ class Params(NamedTuple):
     only what it uses.
     """
 
-    affinity: np.ndarray  # float64[segments], multiplies appeal
+    affinity: np.ndarray  # float64[posts, groups]: post p's appeal multiplier per audience group
     funnel: bool  # count exposures and the funnel; False = who shares only
     strong_visibility: float  # multiplies visibility over strong ties
     weak_visibility: float  # multiplies visibility over weak ties
@@ -339,13 +342,13 @@ class State(NamedTuple):
     subtree: np.ndarray  # int64[n]: scratch: subtree sizes, seed shuffles
     wiener: np.ndarray  # float64[n]: scratch: per-root sum of s (N - s)
     counters: np.ndarray  # int64[N_COUNTERS], cumulative
-    segment_counters: np.ndarray  # int64[segments, N_SEGMENT_COUNTERS], cumulative
+    segment_counters: np.ndarray  # int64[groups, N_SEGMENT_COUNTERS], cumulative
     keys: np.ndarray  # uint64[3]: KEY_* slots of the replicate
     post: np.ndarray  # int64[N_POST_INFO]: I_* slots
     brand_stamp: np.ndarray  # int64[brands, n]
     brand_flags: np.ndarray  # uint8[brands, n]: SEEN | ENGAGED | SHARED | PAID | EARNED
     brand_counters: np.ndarray  # int64[brands, N_COUNTERS]
-    brand_segment_counters: np.ndarray  # int64[brands, segments, N_SEGMENT_COUNTERS]
+    brand_segment_counters: np.ndarray  # int64[brands, groups, N_SEGMENT_COUNTERS]
     negative_stamp: np.ndarray  # int64[n]: the crisis post's stamps (its own when none)
     negative_flags: np.ndarray  # uint8[n]: the crisis post's flags
     frontier: np.ndarray  # int32[n]: scratch: repeat posts, drawn seeds
@@ -368,12 +371,12 @@ class Market(NamedTuple):
     subtree: np.ndarray  # int64[n]
     wiener: np.ndarray  # float64[n]
     counters: np.ndarray  # int64[posts, N_COUNTERS]
-    segment_counters: np.ndarray  # int64[posts, segments, N_SEGMENT_COUNTERS]
+    segment_counters: np.ndarray  # int64[posts, groups, N_SEGMENT_COUNTERS]
     post_info: np.ndarray  # int64[posts, N_POST_INFO]
     brand_stamp: np.ndarray  # int64[brands, n]
     brand_flags: np.ndarray  # uint8[brands, n]
     brand_counters: np.ndarray  # int64[brands, N_COUNTERS]
-    brand_segment_counters: np.ndarray  # int64[brands, segments, N_SEGMENT_COUNTERS]
+    brand_segment_counters: np.ndarray  # int64[brands, groups, N_SEGMENT_COUNTERS]
     frontier: np.ndarray  # int32[n]
     chosen: np.ndarray  # int64[n]: people drawn as seeds (== a draw's token)
     seeds: np.ndarray  # int32[seed_slots]: this replicate's seed sets

@@ -178,7 +178,7 @@ def spreads_block(
 ) -> None:
     """``out[c, r]``: sharers of post 0 in replicate r seeded with base + extra[c] (none if < 0)."""
     n = graph.indptr.shape[0] - 1
-    market = new_market(n, params.affinity.shape[0], campaign)
+    market = new_market(n, params.affinity.shape[1], campaign)
     m = base.shape[0]
     seeds = np.empty(m + 1, np.int32)
     seeds[:m] = base

@@ -21,10 +21,13 @@ from simulation.scenario.schema import (
     Diffusion,
     Market,
     Money,
+    People,
     Post,
+    Resonance,
     Scenario,
     Seeding,
     Segment,
+    Target,
     ThresholdDistribution,
     Ties,
 )
@@ -158,4 +161,19 @@ def reference_markdown() -> str:
     table("[ties]", Ties, f"— {Ties.__doc__}")
     table("[crisis]", Crisis, f"— {(Crisis.__doc__ or '').split(chr(10))[0]}")
     table("[money]", Money, f"— {Money.__doc__}")
+    table(
+        "[content.resonance]",
+        Resonance,
+        "— "
+        + (Resonance.__doc__ or "").split("\n\n")[0].replace("\n", " ")
+        + " The same table fits `[[posts]]`, `[competitors.content]` and `[crisis]`.",
+    )
+    table(
+        "[seeding.target]",
+        Target,
+        "— "
+        + (Target.__doc__ or "").split("\n\n")[0].replace("\n", " ")
+        + " The same table fits `[[ads]]` and every seeding table.",
+    )
+    table("[people]", People, f"— {People.__doc__}")
     return "\n".join(out)

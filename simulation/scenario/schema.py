@@ -9,6 +9,7 @@ key and line is :mod:`simulation.scenario.loading`'s job.
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -28,6 +29,15 @@ from simulation.errors import Problem
 from simulation.inputs import memory_problem, work_problem
 from simulation.kernel.layout import RULES
 from simulation.network_kinds import KINDS, NetworkTable
+from simulation.scenario.audience import (
+    AGE_BANDS,
+    AgeSpec,
+    InterestSpec,
+    LabelSpec,
+    Resonance,
+    Target,
+    audience_problems,
+)
 from simulation.strategies import CASCADE_MODELS, STRATEGIES
 from simulation.validation import Table as _Table
 from simulation.validation import did_you_mean as _did_you_mean
@@ -45,10 +55,13 @@ __all__ = [
     "Market",
     "Money",
     "Network",
+    "People",
     "Post",
+    "Resonance",
     "Scenario",
     "Seeding",
     "Segment",
+    "Target",
     "ThresholdDistribution",
     "Ties",
     "campaign_problems",
@@ -86,6 +99,11 @@ class Content(_Table):
     )
     half_life: float | None = Field(
         None, gt=0.0, description="Steps until appeal halves (novelty decay); omit for none."
+    )
+    resonance: Resonance | None = Field(
+        None,
+        description="Whom it resonates with: appeal multipliers by segment, age band, location, "
+        "income, job, industry and interest (a table); default: everyone alike.",
     )
 
 
@@ -191,6 +209,11 @@ class Seeding(_Table):
         description="`nodes` strategy: the seeds' labels.",
     )
     segment: str | None = Field(None, description="Choose seeds only within this segment.")
+    target: Target | None = Field(
+        None,
+        description="Choose seeds only among people with these attributes (age range, "
+        "locations, interests, ...: a table); default: anyone.",
+    )
     propagation: Probability | None = Field(
         None,
         description="Tie probability p that `imm` and `degree_discount` assume (and `celf` "
@@ -272,18 +295,28 @@ class Segment(_Table):
     affinity: float = Field(
         1.0, ge=0.0, description="Multiplies the content's appeal for this segment."
     )
-    age: list[int] | None = Field(
-        None, min_length=2, max_length=2, description="Age range, e.g. [18, 24]."
+    age: AgeSpec | None = Field(
+        None,
+        description="Ages: a range drawn uniformly, e.g. [18, 24], or shares of age bands, "
+        'e.g. {"18-24" = 0.6, "25-34" = 0.4} (uniform within a band).',
     )
-    location: str | None = Field(None, description="Where they live.")
-    income: str | None = Field(None, description="Income band.")
-    job: str | None = Field(None, description="Occupation.")
-    industry: str | None = Field(None, description="Industry they work in.")
-    interests: list[str] = Field(default_factory=list, description="Interests.")
+    location: LabelSpec | None = Field(
+        None, description="Where they live: one place, or shares, e.g. {Beijing = 0.6, Xian = 0.4}."
+    )
+    income: LabelSpec | None = Field(None, description="Income band: one label, or shares.")
+    job: LabelSpec | None = Field(None, description="Occupation: one label, or shares.")
+    industry: LabelSpec | None = Field(
+        None, description="Industry they work in: one label, or shares."
+    )
+    interests: InterestSpec = Field(
+        default_factory=list,
+        description="Interests: a list everyone has, or each one's probability, "
+        "e.g. {games = 0.8, music = 0.3}.",
+    )
 
     @model_validator(mode="after")
     def _age_ordered(self) -> Segment:
-        if self.age is not None and not 0 <= self.age[0] <= self.age[1] <= 130:
+        if isinstance(self.age, list) and not 0 <= self.age[0] <= self.age[1] <= 130:
             raise ValueError(f"age range {list(self.age)} must be two ages, low to high")
         return self
 
@@ -341,6 +374,9 @@ class Post(_Table):
         description="Who posts it (a `[seeding]` table); default: the brand's seeds, drawn once "
         "per replicate, post it again.",
     )
+    resonance: Resonance | None = Field(
+        None, description="Overrides the content's `resonance` (a table): whom this post speaks to."
+    )
 
 
 class Competitor(_Table):
@@ -385,6 +421,11 @@ class Ad(_Table):
         gt=0.0, allow_inf_nan=False, description="Cost per 1,000 impressions (money units)."
     )
     segment: str | None = Field(None, description="Show it only to people of this segment.")
+    target: Target | None = Field(
+        None,
+        description="Show it only to people with these attributes (age range, locations, "
+        "interests, ...: a table), within `segment` if given.",
+    )
     start: Step = Field(0, description="First step it runs.")
     end: Step | None = Field(None, description="Last step it runs; default: to the end.")
 
@@ -455,6 +496,9 @@ class Crisis(_Table):
     half_life: float | None = Field(
         None, gt=0.0, allow_inf_nan=False, description="Steps until its appeal halves."
     )
+    resonance: Resonance | None = Field(
+        None, description="Whom the negative content resonates with (a table, as `[content]`'s)."
+    )
     persistence: Probability = Field(
         0.0,
         description="P(a complainer posts it again) each step until answered; 0 = a plain cascade.",
@@ -476,6 +520,27 @@ class Crisis(_Table):
     neutralize: Probability = Field(
         0.0, description="P(an answered person turns neutral: the impact on them is removed)."
     )
+
+
+class People(_Table):
+    """How people's attributes are grouped in metrics and resonance."""
+
+    age_bands: list[int] = Field(
+        default=list(AGE_BANDS),
+        min_length=1,
+        max_length=20,
+        description="Where age bands start (ages 0-17, 18-24, ..., 65+ by default): used by "
+        "`resonance.age` and metrics such as `reach[age:18-24]`.",
+    )
+
+    @field_validator("age_bands")
+    @classmethod
+    def _increasing(cls, edges: list[int]) -> list[int]:
+        if any(b <= a for a, b in itertools.pairwise(edges)) or not (
+            edges[0] >= 1 and edges[-1] <= 130
+        ):
+            raise ValueError(f"{edges} must be increasing ages between 1 and 130")
+        return edges
 
 
 class Money(_Table):
@@ -638,6 +703,9 @@ class Scenario(_Table):
     ties: Ties | None = Field(None, description="Strong and weak ties (a table); default: none.")
     crisis: Crisis | None = Field(None, description="Negative content (a table); default: none.")
     money: Money = Field(default_factory=Money, description="Revenue and media prices (a table).")
+    people: People = Field(
+        default_factory=People, description="How people's attributes are grouped (a table)."
+    )
 
     # Where relative paths (edge lists) are resolved from; not a TOML key.
     base_dir: str = Field(".", exclude=True, description="internal")
@@ -661,6 +729,11 @@ class Scenario(_Table):
     @model_validator(mode="after")
     def _campaign_consistent(self) -> Scenario:
         _refuse(campaign_problems(self))
+        return self
+
+    @model_validator(mode="after")
+    def _audience_consistent(self) -> Scenario:
+        _refuse(audience_problems(self))
         return self
 
     @model_validator(mode="after")

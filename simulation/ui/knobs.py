@@ -26,10 +26,13 @@ from simulation.scenario import (
     Diffusion,
     Market,
     Money,
+    People,
     Post,
+    Resonance,
     Scenario,
     Seeding,
     Segment,
+    Target,
     ThresholdDistribution,
     Ties,
 )
@@ -43,15 +46,27 @@ __all__ = [
     "get_value",
     "knobs_of",
     "network_kind_change",
+    "parse_shares",
     "problems_by_key",
     "put_value",
     "relevant",
     "remove_row",
     "scenario_sections",
+    "shares_text",
 ]
 
 KnobKind = Literal[
-    "probability", "float", "int", "choice", "bool", "text", "list", "pair", "threshold"
+    "probability",
+    "float",
+    "int",
+    "choice",
+    "bool",
+    "text",
+    "list",
+    "pair",
+    "threshold",
+    "shares",
+    "numbers",
 ]
 
 # Keys the app never offers as free text: a path on the server is set only by an upload.
@@ -260,6 +275,17 @@ def _knob(name: str, info: Any, prefix: str) -> Knob | None:
     args = get_args(annotation)
     if origin is Literal:
         return Knob(kind="choice", options=args, **common)
+    if origin is dict:
+        return Knob(kind="shares", **common)
+    if origin in (typing.Union, types.UnionType) and any(
+        get_origin(_unwrap(a)[0]) is dict for a in args
+    ):
+        # One value or a table of shares: the plain form is a label, a list or an age range.
+        plain = [_unwrap(a)[0] for a in args if get_origin(_unwrap(a)[0]) is not dict]
+        form = "text" if str in plain else "list"
+        if any(get_args(p) == (int,) for p in plain):
+            form = "pair"
+        return Knob(kind="shares", options=(form,), **common)
     if origin in (typing.Union, types.UnionType):
         tables = [a for a in (_unwrap(x)[0] for x in args) if isinstance(a, type)]
         if float in tables and any(issubclass(t, BaseModel) for t in tables if t is not float):
@@ -282,6 +308,8 @@ def _knob(name: str, info: Any, prefix: str) -> Knob | None:
             return Knob(kind="pair", **common)
         if isinstance(item, type) and issubclass(item, BaseModel):
             return None  # tables of tables (segments) get a section each
+        if item is int:
+            return Knob(kind="numbers", **common)
         return Knob(kind="list", **common)
     return None
 
@@ -341,24 +369,41 @@ def scenario_sections(
                 knobs_of(ThresholdDistribution, "diffusion.threshold"),
             )
         )
+    sections.append(("content.resonance", "Content: whom it resonates with", _resonance("content")))
     sections.append(("seeding", "Seeding", knobs_of(Seeding, "seeding")))
+    sections.append(("seeding.target", "Seeding: target", knobs_of(Target, "seeding.target")))
     for i, segment in enumerate(_rows(data, "segments")):
         name = segment.get("name", i + 1)
         sections.append((f"segments[{i}]", f"Segment: {name}", knobs_of(Segment, f"segments[{i}]")))
     for i, post in enumerate(_rows(data, "posts")):
-        sections.append(
-            (f"posts[{i}]", f"Post: {post.get('name', i + 1)}", knobs_of(Post, f"posts[{i}]"))
-        )
+        title = f"Post: {post.get('name', i + 1)}"
+        sections += [
+            (f"posts[{i}]", title, knobs_of(Post, f"posts[{i}]")),
+            (f"posts[{i}].resonance", f"{title}: resonance", _resonance(f"posts[{i}]")),
+        ]
     for i, ad in enumerate(_rows(data, "ads")):
         where = f" ({ad['segment']})" if ad.get("segment") else ""
-        sections.append((f"ads[{i}]", f"Ad {i + 1}{where}", knobs_of(Ad, f"ads[{i}]")))
+        sections += [
+            (f"ads[{i}]", f"Ad {i + 1}{where}", knobs_of(Ad, f"ads[{i}]")),
+            (f"ads[{i}].target", f"Ad {i + 1}: target", knobs_of(Target, f"ads[{i}].target")),
+        ]
     for i, rival in enumerate(_rows(data, "competitors")):
         name = rival.get("name", i + 1)
         key = f"competitors[{i}]"
         sections += [
             (key, f"Competitor: {name}", knobs_of(Competitor, key)),
             (f"{key}.content", f"Competitor {name}: content", knobs_of(Content, f"{key}.content")),
+            (
+                f"{key}.content.resonance",
+                f"Competitor {name}: resonance",
+                _resonance(f"{key}.content"),
+            ),
             (f"{key}.seeding", f"Competitor {name}: seeds", knobs_of(Seeding, f"{key}.seeding")),
+            (
+                f"{key}.seeding.target",
+                f"Competitor {name}: seeds' target",
+                knobs_of(Target, f"{key}.seeding.target"),
+            ),
         ]
     if _rows(data, "competitors"):
         sections.append(("market", "Market", knobs_of(Market, "market")))
@@ -367,9 +412,11 @@ def scenario_sections(
     if isinstance(data.get("crisis"), dict):
         sections += [
             ("crisis", "Crisis", knobs_of(Crisis, "crisis")),
+            ("crisis.resonance", "Crisis: whom it resonates with", _resonance("crisis")),
             ("crisis.seeding", "Crisis: who posts it first", knobs_of(Seeding, "crisis.seeding")),
         ]
     sections.append(("money", "Money", knobs_of(Money, "money")))
+    sections.append(("people", "People: age bands", knobs_of(People, "people")))
     return [
         (
             prefix,
@@ -378,6 +425,49 @@ def scenario_sections(
         )
         for prefix, title, knobs in sections
     ]
+
+
+def _resonance(prefix: str) -> list[Knob]:
+    return knobs_of(Resonance, f"{prefix}.resonance")
+
+
+def shares_text(value: Any) -> str:
+    """A label, list or table of shares as the text a ``shares`` control shows."""
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{k}: {v:g}" if isinstance(v, float) else f"{k}: {v}" for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def parse_shares(text: str | None, plain: str | None) -> tuple[Any, str | None]:
+    """Typed text of a ``shares`` control -> ``(value, None)``, or ``(None, message)``.
+
+    ``"Beijing: 0.6, Xian: 0.4"`` is a table (name -> number); without colons the text is the
+    plain form the key allows (``plain``: ``"text"`` a label, ``"list"`` names, ``"pair"`` two
+    whole numbers, ``None`` none). Empty text leaves the key out. The schema checks the rest.
+    """
+    items = [x.strip() for x in re.split(r"[,\n]", text or "") if x.strip()]
+    if not items:
+        return None, None
+    if any(":" in x for x in items):
+        table: dict[str, float] = {}
+        for item in items:
+            name, _, number = item.partition(":")
+            try:
+                table[name.strip().strip('"')] = float(number)
+            except ValueError:
+                return None, f"{item!r}: write name: number, e.g. Beijing: 0.6"
+        return table, None
+    if plain == "text" and len(items) == 1:
+        return items[0], None
+    if plain == "list":
+        return items, None
+    if plain == "pair" and len(items) == 2 and all(re.fullmatch(r"\d+", x) for x in items):
+        return [int(x) for x in items], None
+    return None, "write name: number pairs, e.g. games: 2.0, music: 0.5"
 
 
 def _rows(data: dict[str, Any], table: str) -> list[dict[str, Any]]:

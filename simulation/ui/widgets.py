@@ -251,6 +251,28 @@ def KnobControl(
                 on_value(items)
 
         solara.InputText(label, value=text, on_value=parse, dense=True)
+    elif knob.kind == "shares":
+        from simulation.ui.knobs import parse_shares, shares_text
+
+        def parse_table(new: str | None) -> None:
+            parsed, message = parse_shares(new, knob.options[0] if knob.options else None)
+            set_local_error(message)
+            if message is None:
+                on_value(parsed)
+
+        solara.InputText(label, value=shares_text(value), on_value=parse_table, dense=True)
+    elif knob.kind == "numbers":
+        text = ", ".join(str(v) for v in value) if isinstance(value, list) else ""
+
+        def parse_numbers(new: str | None) -> None:
+            items = [x.strip() for x in re.split(r"[,\n]", new or "") if x.strip()]
+            if not all(re.fullmatch(r"-?\d+", x) for x in items):
+                set_local_error("whole numbers, e.g. 18, 25, 35")
+                return
+            set_local_error(None)
+            on_value([int(x) for x in items] or None)
+
+        solara.InputText(label, value=text, on_value=parse_numbers, dense=True)
     elif knob.kind == "threshold":
         shape = value.get("distribution") if isinstance(value, dict) else "fixed share"
         solara.Select(

@@ -12,9 +12,11 @@ from simulation.ui.knobs import (
     get_value,
     knobs_of,
     network_kind_change,
+    parse_shares,
     problems_by_key,
     put_value,
     scenario_sections,
+    shares_text,
 )
 
 LAUNCH = Path(__file__).resolve().parents[2] / "scenarios" / "launch.toml"
@@ -23,7 +25,7 @@ LAUNCH = Path(__file__).resolve().parents[2] / "scenarios" / "launch.toml"
 def test_probability_knobs_take_range_and_default_from_the_schema():
     knobs = {k.key: k for k in knobs_of(Content, "content")}
     for name, info in Content.model_fields.items():
-        if name == "half_life":
+        if name in ("half_life", "resonance"):  # resonance is a table: a section of its own
             continue
         knob = knobs[f"content.{name}"]
         assert knob.kind == "probability"
@@ -170,3 +172,69 @@ def test_the_platforms_are_kinds_with_their_preset_keys_editable():
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(put_value(circles, "network.circle_size", 20_000.0))
     assert caught.value.problems[0].key == "network.circle_size"
+
+
+AUDIENCE = LAUNCH.parent / "audience_targeting.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "plain", "expected"),
+    [
+        ("Beijing: 0.6, Xian: 0.4", "text", {"Beijing": 0.6, "Xian": 0.4}),
+        ("Beijing", "text", "Beijing"),
+        ("games, music", "list", ["games", "music"]),
+        ("18, 24", "pair", [18, 24]),
+        ('"18-24": 0.5, 25-34: 0.5', "pair", {"18-24": 0.5, "25-34": 0.5}),
+        ("", None, None),
+    ],
+)
+def test_a_table_of_shares_is_typed_as_name_number_pairs(text, plain, expected):
+    assert parse_shares(text, plain) == (expected, None)
+    if expected is not None:
+        assert parse_shares(shares_text(expected), plain) == (expected, None)
+
+
+def test_a_table_of_shares_that_is_not_one_is_a_message():
+    value, message = parse_shares("games: lots", None)
+    assert value is None
+    assert "name: number" in message
+    assert parse_shares("games", None)[1] is not None  # resonance needs multipliers
+
+
+def test_every_audience_key_has_a_control_and_edits_keep_a_scenario():
+    data = load_scenario(AUDIENCE).to_toml_dict()
+    sections = {prefix: knobs for prefix, _, knobs in scenario_sections(data)}
+    keys = {k.key: k for knobs in sections.values() for k in knobs}
+    for key in (
+        "segments[0].age",
+        "segments[0].location",
+        "segments[0].interests",
+        "segments[1].industry",
+        "content.resonance.interests",
+        "content.resonance.age",
+        "competitors[0].content.resonance.industry",
+        "seeding.target.age",
+        "seeding.target.interests",
+        "ads[0].target.location",
+        "competitors[0].seeding.target.location",
+        "people.age_bands",
+    ):
+        assert key in keys, key
+    edits = {
+        "segments[0].location": parse_shares("Beijing: 0.5, Xian: 0.5", "text")[0],
+        "segments[0].age": parse_shares("18, 30", "pair")[0],
+        "content.resonance.location": parse_shares("Xian: 3", None)[0],
+        "seeding.target.location": ["Xian"],
+        "people.age_bands": [18, 25, 40],
+    }
+    for key, value in edits.items():
+        data = put_value(data, key, value)
+    scenario = parse_scenario(data)
+    assert scenario.content.resonance.location == {"Xian": 3.0}
+    assert scenario.seeding.target.location == ["Xian"]
+    assert scenario.people.age_bands == [18, 25, 40]
+    bad = put_value(data, "content.resonance.location", {"Bejing": 2.0})
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(bad)
+    by_key, _ = problems_by_key(error.value, set(keys))
+    assert "content.resonance.location" in by_key

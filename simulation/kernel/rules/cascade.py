@@ -48,7 +48,8 @@ def class_thresholds(
 ) -> float:
     """Fill ``bars[:, k]`` for every class k of exposure; return the largest share probability.
 
-    Class k = segment + segments x negative + 2 segments x strong. Rows, as coin thresholds:
+    ``affinity`` is the post's row of ``Params.affinity`` (one value per audience group).
+    Class k = group + groups x negative + 2 groups x strong. Rows, as coin thresholds:
     P(share), P(seen | no share), P(engaged | seen, no share), and P(share) / the largest
     P(share) (how a candidate found by geometric jumps is thinned to its class). Asking "share?"
     first and the rest given "no share" makes the joint law per exposure exactly
@@ -119,7 +120,7 @@ def cascade_step(
     """
     info = state.post
     p = info[I_POST]
-    affinity = params.affinity
+    affinity = params.affinity[p]  # this post's appeal multiplier per audience group
     n_seg = affinity.shape[0]
     ties = graph.tie_strong.shape[0] > 0
     impacted = info[I_IMPACTED] > 0 and posts.impact[p] != 1.0
