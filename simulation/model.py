@@ -70,7 +70,9 @@ class WordOfMouthModel(mesa.Model):
         self.campaign = self.prepared.campaign
         self.layout = self.prepared.layout
         self.params = kernel_params(scenario, funnel=True)
-        self.market = kernel.new_market(graph.n, len(graph.segment_names), self.campaign)
+        self.market = kernel.new_market(
+            graph.n, len(graph.segment_names), self.campaign, self.params.timing
+        )
         self.state = kernel.post_state(self.market, 0)
         self._tally = np.zeros(self.layout.width, np.int64)
 

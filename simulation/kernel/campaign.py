@@ -23,6 +23,7 @@ from simulation.kernel.layout import (
     C_STEP,
     COMMENTS,
     DISTINCT,
+    FOR_ATTENTION,
     FOR_ORDER,
     FOR_SEEDS,
     K_EPOCH,
@@ -35,6 +36,7 @@ from simulation.kernel.layout import (
     SEG_CONVERSIONS,
     SEG_ENGAGEMENTS,
     SHARERS,
+    SPAN,
     Campaign,
     Graph,
     Market,
@@ -42,8 +44,9 @@ from simulation.kernel.layout import (
 )
 from simulation.kernel.person import draw_seeds
 from simulation.kernel.random import derive, uniform
-from simulation.kernel.rules import BASS, spread_post
-from simulation.kernel.state import place_seeds, post_state, seed_keys
+from simulation.kernel.rules import BASS, CASCADE, repeaters, spread_post
+from simulation.kernel.state import place_seeds, post_key, post_state, seed_keys
+from simulation.kernel.timing import rank_feed
 
 __all__ = [
     "active",
@@ -170,8 +173,11 @@ def spread(graph: Graph, params: Params, campaign: Campaign, market: Market, t: 
     """Step t's word of mouth, then :func:`finish_step`.
 
     Every post out before step t spreads: the crisis first, then the brands in this step's order.
+    Under an attention limit, first every person's feed of the step is ranked
+    (:func:`plan_attention`), so what each reads does not depend on that order.
     """
     posts = campaign.posts
+    plan_attention(graph, params.timing, posts, market, t)
     c = campaign.crisis_post
     if c >= 0 and posts.start[c] < t:
         spread_post(
@@ -185,6 +191,40 @@ def spread(graph: Graph, params: Params, campaign: Campaign, market: Market, t: 
                 continue
             spread_post(graph, params, posts, post_state(market, p), t - start - 1, market.probs)
     finish_step(campaign, market, t)
+
+
+@jit
+def plan_attention(graph: Graph, timing, posts, market: Market, t: int) -> None:
+    """Rank every person's feed items of step t (each post's frontier and repeat posts).
+
+    See :func:`simulation.kernel.timing.rank_feed`; does nothing without an attention limit.
+    """
+    if timing is None:
+        return
+    if timing.attention <= 0:
+        return
+    now = market.clock[K_EPOCH] * SPAN + t
+    for p in range(posts.brand.shape[0]):
+        if posts.start[p] >= t or posts.rule[p] != CASCADE:
+            continue
+        state = post_state(market, p)
+        key = derive(post_key(market.keys, p, FOR_ATTENTION, False, 0), t)
+        sharers = (
+            state.order[state.cursor[C_LO] : state.cursor[C_HI]],
+            state.frontier[: repeaters(posts, state, t, state.frontier)],
+        )
+        for frontier in sharers:
+            rank_feed(
+                graph.indptr,
+                graph.indices,
+                key,
+                frontier,
+                market.heed_top,
+                market.heed_count,
+                market.heed_stamp,
+                now,
+                timing.attention,
+            )
 
 
 @jit
