@@ -164,12 +164,12 @@ def activity_table(scenario: Scenario, class_segment: np.ndarray | None = None) 
     ``class_segment[k]`` is the segment of the kernel's class k (default: the classes are the
     segments), so a finer division of people into classes needs only its map. A class takes
     its segment's profile, else ``[time]``'s, else ``always``. No rows (shape ``(0, classes)``)
-    when everyone is always online or there is no ``[time]`` table.
+    when everyone is always online, there is no ``[time]`` table, or the rule is not `cascade`.
     """
     segments = scenario.segment_names
     classes = np.arange(len(segments)) if class_segment is None else np.asarray(class_segment)
     time = scenario.time
-    if time is None:
+    if time is None or scenario.diffusion.rule != "cascade":
         return np.zeros((0, len(classes)))
     always = PROFILES["always"]
     everyone = _profile(time, (list(always.hours), list(always.days)))
@@ -193,8 +193,10 @@ def timing_inputs(scenario: Scenario, class_segment: np.ndarray | None = None) -
     time = scenario.time
     online = activity_table(scenario, class_segment)
     caps = np.array([ad.frequency_cap or 0 for ad in scenario.ads], np.int64)
-    attention = int(time.attention or 0) if time is not None else 0
-    wear_out = float(time.wear_out or 0.0) if time is not None else 0.0
+    # Activity, attention and fatigue act on the independent cascade's exposures only.
+    cascade = time is not None and scenario.diffusion.rule == "cascade"
+    attention = int(time.attention or 0) if cascade else 0
+    wear_out = float(time.wear_out or 0.0) if cascade else 0.0
     if online.shape[0] == 0 and attention == 0 and wear_out == 0.0 and not caps.any():
         return None
     windows = [

@@ -48,6 +48,7 @@ from simulation.scenario.schema import (
     Segment,
     ThresholdDistribution,
     Ties,
+    Time,
     campaign_problems,
 )
 from simulation.validation import did_you_mean
@@ -81,6 +82,7 @@ __all__ = [
     "StochasticBlock",
     "ThresholdDistribution",
     "Ties",
+    "Time",
     "WattsStrogatz",
     "_did_you_mean",
     "campaign_problems",

@@ -712,8 +712,9 @@ def campaign_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, An
 def time_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
     """Keys of time and attention that cannot work where they are, as (key path, message, value).
 
-    Activity profiles and day or week frequency caps need ``[time]`` (what a step is); activity,
-    attention and fatigue act on exposures of the independent cascade only.
+    Activity profiles and day or week frequency caps need ``[time]`` (what a step is). (That
+    activity, attention and fatigue act on the independent cascade only is said by
+    :mod:`simulation.scenario.idle`.)
     """
     problems: list[tuple[tuple[Any, ...], str, Any]] = []
     time = scenario.time
@@ -739,22 +740,6 @@ def time_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
             if ad.frequency_period != "campaign"
         ]
         return problems
-    rule = scenario.diffusion.rule
-    if rule != "cascade":
-        used = [
-            (("time", key), getattr(time, key))
-            for key in ("activity", "activity_hours", "activity_days", "attention", "wear_out")
-            if getattr(time, key) is not None
-        ] + profiled
-        problems += [
-            (
-                loc,
-                f"{loc[-1]} acts on the exposures of rule 'cascade' only; with rule = '{rule}' "
-                "remove it",
-                v,
-            )
-            for loc, v in used
-        ]
     return problems
 
 

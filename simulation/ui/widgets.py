@@ -16,7 +16,7 @@ from ipyvuetify.extra import FileInput
 from solara.components.file_drop import FileDropZone, FileInfo
 
 from simulation.errors import Problem
-from simulation.ui.knobs import Knob
+from simulation.ui.knobs import Knob, parse_numbers
 
 __all__ = [
     "ERROR_STYLE",
@@ -232,6 +232,16 @@ def KnobControl(
         )
     elif knob.kind == "bool":
         solara.Checkbox(label=label, value=bool(value), on_value=on_value)
+    elif knob.kind == "numbers":
+        text = ", ".join(f"{v:g}" for v in value) if isinstance(value, list) else ""
+
+        def parse_list(new: str | None) -> None:
+            numbers, problem = parse_numbers(new)
+            set_local_error(problem)
+            if problem is None:
+                on_value(numbers)
+
+        solara.InputText(label, value=text, on_value=parse_list, dense=True)
     elif knob.kind in ("list", "pair"):
         text = ", ".join(str(v) for v in value) if isinstance(value, list) else ""
 
