@@ -198,6 +198,25 @@ def test_spaced_posts_beat_simultaneous_ones_only_when_fatigue_is_on():
     assert worn_bunched.values["engagements"].mean() < bunched.values["engagements"].mean()
 
 
+def test_items_of_one_brand_in_the_same_step_tire_as_if_read_in_a_random_order():
+    # A hub posts three posts at step 0; at step 1 each follower has 3 items of the brand and
+    # engages with each with P = mean(1, keep, keep^2) (appeal 1, nothing before).
+    n, keep = 3001, 0.6
+    scenario = make_scenario(
+        {"kind": "star", "n": n},
+        content={"visibility": 1.0, "appeal": 1.0, "stickiness": 0.0},
+        seeding={"strategy": "degree", "budget": 1},
+        posts=[{"name": f"p{i}", "start": 0} for i in range(3)],
+        time={"wear_out": 1.0 - keep},
+        steps=2,
+    )
+    result = simulate(scenario, runs=30, seed=6, metrics=["engagements"])
+    p = (1.0 + keep + keep**2) / 3.0
+    trials = 3 * (n - 1)
+    se = np.sqrt(trials * p * (1.0 - p) / 30)
+    assert abs(result.values["engagements"].mean() - trials * p) < 4 * se
+
+
 def test_fatigue_never_changes_who_shares_with_the_metrics_asked_for():
     scenario = _three_posts([0, 2, 4], 0.4)
     full = simulate(scenario, runs=5, seed=3)

@@ -167,7 +167,7 @@ def show_ads(
         if impacted and negative(negative_stamp, negative_flags, epoch, v):
             k += n_seg
         # Fatigue thins the engagement the impression would bring (see cascade_step).
-        keen = fresh(timing, w_load, w_new, w_mark, epoch, t, v, k_fatigue, lane, i)
+        keen = fresh(timing, w_load, w_new, w_mark, epoch, t, v, k_fatigue, lane, i, 1.0)
         if worn:
             wear(timing, w_load, w_new, w_mark, epoch, t, v)
         shares = keen and coin(k_share, lane, i, share_bar[k])

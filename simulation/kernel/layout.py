@@ -385,6 +385,8 @@ class State(NamedTuple):
     wear_load: np.ndarray  # float64[brands, n]: decayed exposures before wear_mark's step
     wear_new: np.ndarray  # int32[brands, n]: exposures at wear_mark's step
     wear_mark: np.ndarray  # int64[brands, n]: epoch x SPAN + step of the last exposure
+    feed_count: np.ndarray  # int32[brands, n]: the brand's items in the feed this step
+    feed_mark: np.ndarray  # int64[brands, n]: epoch x SPAN + the step feed_count is for
     ad_count: np.ndarray  # int32[ads, n]: impressions of the ad in ad_mark's window
     ad_mark: np.ndarray  # int64[ads, n]: epoch x SPAN + the window
 
@@ -426,5 +428,7 @@ class Market(NamedTuple):
     wear_load: np.ndarray  # float64[brands, n] (0 x 0 without fatigue)
     wear_new: np.ndarray  # int32[brands, n]
     wear_mark: np.ndarray  # int64[brands, n]
+    feed_count: np.ndarray  # int32[brands, n]
+    feed_mark: np.ndarray  # int64[brands, n]
     ad_count: np.ndarray  # int32[ads, n] (0 x 0 without frequency caps)
     ad_mark: np.ndarray  # int64[ads, n]

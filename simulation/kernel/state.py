@@ -92,6 +92,8 @@ def new_market(n: int, segments: int, campaign: Campaign, timing=None) -> Market
         wear_load=np.empty((worn[0], worn[1]), np.float64),
         wear_new=np.zeros((worn[0], worn[1]), np.int32),
         wear_mark=np.zeros((worn[0], worn[1]), np.int64),
+        feed_count=np.zeros((worn[0], worn[1]), np.int32),
+        feed_mark=np.zeros((worn[0], worn[1]), np.int64),
         ad_count=np.zeros((capped[0], capped[1]), np.int32),
         ad_mark=np.zeros((capped[0], capped[1]), np.int64),
     )
@@ -145,6 +147,8 @@ def post_state(market: Market, p: int) -> State:
         wear_load=market.wear_load,
         wear_new=market.wear_new,
         wear_mark=market.wear_mark,
+        feed_count=market.feed_count,
+        feed_mark=market.feed_mark,
         ad_count=market.ad_count,
         ad_mark=market.ad_mark,
     )

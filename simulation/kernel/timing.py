@@ -15,7 +15,9 @@ counters only, never of the order the kernel reaches exposures:
 * **fatigue**: a person's load for a brand is the sum over their earlier exposures to it (shares
   seen, ad impressions) of ``recovery ** (steps since)``; appeal is multiplied by
   ``keep ** load``, the load counting only exposures before the current step
-  (:func:`wear_factor`, :func:`wear`);
+  (:func:`wear_factor`, :func:`wear`), and for the m items of the brand in their feed this
+  step (counted before the step spreads) by the mean of ``keep ** k`` over k < m, as if read
+  in a random order (:func:`count_feed`, :func:`feed_factor`);
 * **frequency cap**: an ad's impression goes to a person who has had fewer than ``cap`` of its
   impressions in the current window; otherwise it is redelivered to another person of the
   audience (:func:`ad_target`).
@@ -32,6 +34,8 @@ from simulation.kernel.random import coin, coin_bar, derive, uniform
 __all__ = [
     "REDELIVERIES",
     "ad_target",
+    "count_feed",
+    "feed_factor",
     "fresh",
     "online_now",
     "rank_feed",
@@ -153,11 +157,46 @@ def wear(timing, load, new, mark, epoch: int, t: int, v: int) -> None:
 
 
 @jit
-def fresh(timing, load, new, mark, epoch: int, t: int, v: int, key, lane, index: int) -> bool:
-    """Whether v's engagement survives fatigue: a coin of P = :func:`wear_factor` (index's)."""
+def count_feed(indptr, indices, frontier, count, mark, now: int) -> None:
+    """Count, for every follower of ``frontier``, one more item of the brand this step."""
+    for i in range(frontier.shape[0]):
+        u = frontier[i]
+        for j in range(indptr[u], indptr[u + 1]):
+            v = indices[j]
+            if mark[v] != now:
+                mark[v] = now
+                count[v] = 0
+            count[v] += 1
+
+
+@jit
+def feed_factor(timing, count, mark, now: int, v: int) -> float:
+    """Fatigue within a step: the mean of keep ** k, k = 0 .. m - 1, for m items of the brand.
+
+    The m items of a brand in v's feed this step are read in a random order, each tiring v for
+    the next: an item's place is uniform, so its engagement is times this mean (exact for each
+    item, whatever the order the kernel reaches them).
+    """
+    if timing is None:
+        return 1.0
+    keep = timing.keep
+    if keep >= 1.0 or mark[v] != now or count[v] <= 1:
+        return 1.0
+    m = count[v]
+    return (1.0 - keep**m) / (m * (1.0 - keep))
+
+
+@jit
+def fresh(
+    timing, load, new, mark, epoch: int, t: int, v: int, key, lane, index: int, within: float
+) -> bool:
+    """Whether v's engagement survives fatigue: a coin of P = :func:`wear_factor` x ``within``.
+
+    ``within`` is :func:`feed_factor` for a feed item (1 for an ad impression).
+    """
     if timing is None:
         return True
-    factor = wear_factor(timing, load, new, mark, epoch, t, v)
+    factor = wear_factor(timing, load, new, mark, epoch, t, v) * within
     if factor >= 1.0:
         return True
     return coin(key, lane, index, coin_bar(factor))

@@ -916,6 +916,17 @@ def replicate_bytes(scenario: Scenario) -> int:
     return 8 * values
 
 
+def timing_bytes(scenario: Scenario, people: int) -> int:
+    """Memory of one worker's rooms for attention, fatigue and frequency caps."""
+    time = scenario.time
+    per_person = 0
+    if time is not None and scenario.diffusion.rule == "cascade":
+        per_person += 8 * (time.attention or 0) + (12 if time.attention else 0)
+        per_person += 20 * len(scenario.brand_names) if time.wear_out else 0
+    per_person += 12 * sum(ad.frequency_cap is not None for ad in scenario.ads)
+    return per_person * people
+
+
 def limit_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
     """The scenario's estimated memory and work against the limits of :mod:`simulation.inputs`.
 
@@ -931,6 +942,16 @@ def limit_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]
     message = memory_problem(graph, f"the network ({ties:,.0f} ties: {keys})")
     if message:
         problems.append((("network",), message, None))
+    timing = timing_bytes(scenario, people or 0)
+    if timing > 0:
+        from simulation._jit import threads  # numba only for scenarios that need the estimate
+
+        message = memory_problem(
+            timing * threads(),
+            f"time and attention's working state ({threads()} threads x {people:,} people)",
+        )
+        if message:
+            problems.append((("time",), message, None))
     results = scenario.runs * replicate_bytes(scenario)
     message = memory_problem(results, f"the results of {scenario.runs:,} runs")
     if message:

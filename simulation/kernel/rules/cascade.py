@@ -42,7 +42,7 @@ from simulation.kernel.layout import (
 from simulation.kernel.person import engage, mark, negative, rival, see, share, touch
 from simulation.kernel.random import coin, coin_bar, derive, skip
 from simulation.kernel.state import post_key
-from simulation.kernel.timing import fresh, online_now, reads, wear, wears
+from simulation.kernel.timing import feed_factor, fresh, online_now, reads, wear, wears
 
 __all__ = ["cascade_step", "class_thresholds", "funnel_bars", "funnel_keys"]
 
@@ -196,6 +196,7 @@ def cascade_step(
     heed_top, heed_count, heed_stamp = state.heed_top, state.heed_count, state.heed_stamp
     # The brand's fatigue rows (empty rows without fatigue).
     w_load, w_new, w_mark = state.wear_load[own], state.wear_new[own], state.wear_mark[own]
+    f_count, f_mark = state.feed_count[own], state.feed_mark[own]
     for i in range(frontier.shape[0]):
         u = frontier[i]
         a = indptr[u]
@@ -235,7 +236,10 @@ def cascade_step(
                     new = 0
                     if every:
                         new = see(flags, counters, segment_counters, seg, v, False)
-                    keen = fresh(timing, w_load, w_new, w_mark, epoch, t, v, k_fatigue, lane, j)
+                    within = feed_factor(timing, f_count, f_mark, now, v)
+                    keen = fresh(
+                        timing, w_load, w_new, w_mark, epoch, t, v, k_fatigue, lane, j, within
+                    )
                     if worn:
                         wear(timing, w_load, w_new, w_mark, epoch, t, v)
                     if keen and not flags[v] & SHARED:
@@ -272,7 +276,10 @@ def cascade_step(
                 touch(stamp, flags, count, required, epoch, v)
                 new = see(flags, counters, segment_counters, seg, v, False)
                 keen = funnel and not flags[v] & SHARED and coin(k_engage, lane, j, engage_bar[k])
-                if keen and fresh(timing, w_load, w_new, w_mark, epoch, t, v, k_fatigue, lane, j):
+                within = feed_factor(timing, f_count, f_mark, now, v)
+                if keen and fresh(
+                    timing, w_load, w_new, w_mark, epoch, t, v, k_fatigue, lane, j, within
+                ):
                     new |= engage(
                         flags,
                         counters,
