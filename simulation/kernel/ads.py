@@ -157,9 +157,9 @@ def show_ads(
     timing = params.timing
     worn = wears(timing)
     k_fatigue = derive(post_key(keys, p, FOR_FATIGUE, True, 0), label)
-    w_load, w_new, w_mark = state.wear_load[own], state.wear_new[own], state.wear_mark[own]
+    rooms = state.rooms
     for i in range(shown):
-        v = ad_target(timing, audience, k_target, a, i, state.ad_count, state.ad_mark, epoch, t)
+        v = ad_target(timing, rooms, audience, k_target, a, i, epoch, t)
         if v < 0:
             continue  # everyone drawn has had the ad as often as its frequency cap allows
         seg = segment_of[v]
@@ -167,9 +167,9 @@ def show_ads(
         if impacted and negative(negative_stamp, negative_flags, epoch, v):
             k += n_seg
         # Fatigue thins the engagement the impression would bring (see cascade_step).
-        keen = fresh(timing, w_load, w_new, w_mark, epoch, t, v, k_fatigue, lane, i, 1.0)
+        keen = fresh(timing, rooms, own, epoch, t, v, k_fatigue, lane, i, 1.0)
         if worn:
-            wear(timing, w_load, w_new, w_mark, epoch, t, v)
+            wear(timing, rooms, own, epoch, t, v)
         shares = keen and coin(k_share, lane, i, share_bar[k])
         if not shares and not funnel:
             continue

@@ -226,9 +226,9 @@ def plan_feeds(graph: Graph, timing, posts, market: Market, t: int) -> None:
                     graph.indices,
                     key,
                     frontier,
-                    market.heed_top,
-                    market.heed_count,
-                    market.heed_stamp,
+                    market.rooms.heed_top,
+                    market.rooms.heed_count,
+                    market.rooms.heed_stamp,
                     now,
                     attention,
                 )
@@ -237,8 +237,8 @@ def plan_feeds(graph: Graph, timing, posts, market: Market, t: int) -> None:
                     graph.indptr,
                     graph.indices,
                     frontier,
-                    market.feed_count[brand],
-                    market.feed_mark[brand],
+                    market.rooms.feed_count[brand],
+                    market.rooms.feed_mark[brand],
                     now,
                 )
 

@@ -106,6 +106,7 @@ __all__ = [
     "Market",
     "Params",
     "Posts",
+    "Rooms",
     "SeedSets",
     "State",
     "ThresholdRule",
@@ -260,6 +261,24 @@ class Timing(NamedTuple):
     ad_offset: np.ndarray  # int64[ads]: steps of the first window before step 0
 
 
+class Rooms(NamedTuple):
+    """Time and attention's working state of a replicate (empty arrays for what is off).
+
+    A stamp ``epoch x SPAN + step`` (or + window) says which step a row's values are for.
+    """
+
+    heed_top: np.ndarray  # float64[n, attention]: priorities of the feed items read this step
+    heed_count: np.ndarray  # int32[n]: feed items ranked so far this step
+    heed_stamp: np.ndarray  # int64[n]: the step the two above are for
+    wear_load: np.ndarray  # float64[brands, n]: decayed exposures before wear_mark's step
+    wear_new: np.ndarray  # int32[brands, n]: exposures at wear_mark's step
+    wear_mark: np.ndarray  # int64[brands, n]: the step of the last exposure
+    feed_count: np.ndarray  # int32[brands, n]: the brand's items in the feed this step
+    feed_mark: np.ndarray  # int64[brands, n]: the step feed_count is for
+    ad_count: np.ndarray  # int32[ads, n]: impressions of the ad in ad_mark's window
+    ad_mark: np.ndarray  # int64[ads, n]: the window
+
+
 class Params(NamedTuple):
     """What holds for every post: the audience's affinity, ties, metrics, the rules in use.
 
@@ -379,16 +398,7 @@ class State(NamedTuple):
     negative_stamp: np.ndarray  # int64[n]: the crisis post's stamps (its own when none)
     negative_flags: np.ndarray  # uint8[n]: the crisis post's flags
     frontier: np.ndarray  # int32[n]: scratch: repeat posts, drawn seeds
-    heed_top: np.ndarray  # float64[n, attention]: priorities of the feed items read this step
-    heed_count: np.ndarray  # int32[n]: feed items ranked so far this step
-    heed_stamp: np.ndarray  # int64[n]: epoch x SPAN + step the two above are for
-    wear_load: np.ndarray  # float64[brands, n]: decayed exposures before wear_mark's step
-    wear_new: np.ndarray  # int32[brands, n]: exposures at wear_mark's step
-    wear_mark: np.ndarray  # int64[brands, n]: epoch x SPAN + step of the last exposure
-    feed_count: np.ndarray  # int32[brands, n]: the brand's items in the feed this step
-    feed_mark: np.ndarray  # int64[brands, n]: epoch x SPAN + the step feed_count is for
-    ad_count: np.ndarray  # int32[ads, n]: impressions of the ad in ad_mark's window
-    ad_mark: np.ndarray  # int64[ads, n]: epoch x SPAN + the window
+    rooms: Rooms | None  # time and attention's working state (None without Params.timing)
 
 
 class Market(NamedTuple):
@@ -422,13 +432,4 @@ class Market(NamedTuple):
     complained_at: np.ndarray  # int32[n]: the crisis: step of each complaint, by position
     crisis_counters: np.ndarray  # int64[N_CRISIS_COUNTERS]
     probs: np.ndarray  # uint64[4, classes]: scratch: this step's coin thresholds per class
-    heed_top: np.ndarray  # float64[n, attention] (0 x 0 when attention is unlimited)
-    heed_count: np.ndarray  # int32[n]
-    heed_stamp: np.ndarray  # int64[n]
-    wear_load: np.ndarray  # float64[brands, n] (0 x 0 without fatigue)
-    wear_new: np.ndarray  # int32[brands, n]
-    wear_mark: np.ndarray  # int64[brands, n]
-    feed_count: np.ndarray  # int32[brands, n]
-    feed_mark: np.ndarray  # int64[brands, n]
-    ad_count: np.ndarray  # int32[ads, n] (0 x 0 without frequency caps)
-    ad_mark: np.ndarray  # int64[ads, n]
+    rooms: Rooms | None  # time and attention's working state (None without Params.timing)

@@ -106,12 +106,15 @@ def rank_feed(indptr, indices, key, frontier, top, count, stamp, now: int, atten
 
 
 @jit
-def reads(timing, top, count, stamp, now: int, key, j: int, v: int) -> bool:
+def reads(timing, rooms, now: int, key, j: int, v: int) -> bool:
     """Whether v reads the feed item over tie j this step (one of the lowest priorities)."""
     if timing is None:
         return True
     attention = timing.attention
-    if attention <= 0 or stamp[v] != now or count[v] < attention:
+    if attention <= 0:
+        return True
+    top = rooms.heed_top
+    if rooms.heed_stamp[v] != now or rooms.heed_count[v] < attention:
         return True
     largest = top[v, 0]
     for k in range(1, attention):
@@ -120,29 +123,30 @@ def reads(timing, top, count, stamp, now: int, key, j: int, v: int) -> bool:
 
 
 @jit
-def wear_factor(timing, load, new, mark, epoch: int, t: int, v: int) -> float:
-    """``keep ** load``: what is left of the appeal for v at step t (exposures before t)."""
+def wear_factor(timing, rooms, own: int, epoch: int, t: int, v: int) -> float:
+    """``keep ** load``: what is left of brand ``own``'s appeal for v at step t (before t)."""
     if timing is None:
         return 1.0
     if timing.keep >= 1.0:
         return 1.0
     base = epoch * SPAN
-    m = mark[v]
+    m = rooms.wear_mark[own, v]
     if m < base:
         return 1.0
-    total = load[v]
+    total = rooms.wear_load[own, v]
     if m - base < t:
-        total = (total + new[v]) * timing.recovery ** (t - (m - base))
+        total = (total + rooms.wear_new[own, v]) * timing.recovery ** (t - (m - base))
     return timing.keep**total
 
 
 @jit
-def wear(timing, load, new, mark, epoch: int, t: int, v: int) -> None:
-    """Count an exposure of v to the brand at step t (it weighs from step t + 1 on)."""
+def wear(timing, rooms, own: int, epoch: int, t: int, v: int) -> None:
+    """Count an exposure of v to brand ``own`` at step t (it weighs from step t + 1 on)."""
     if timing is None:
         return
     if timing.keep >= 1.0:
         return
+    load, new, mark = rooms.wear_load[own], rooms.wear_new[own], rooms.wear_mark[own]
     base = epoch * SPAN
     m = mark[v]
     if m < base:
@@ -170,7 +174,7 @@ def count_feed(indptr, indices, frontier, count, mark, now: int) -> None:
 
 
 @jit
-def feed_factor(timing, count, mark, now: int, v: int) -> float:
+def feed_factor(timing, rooms, own: int, now: int, v: int) -> float:
     """Fatigue within a step: the mean of keep ** k, k = 0 .. m - 1, for m items of the brand.
 
     The m items of a brand in v's feed this step are read in a random order, each tiring v for
@@ -180,15 +184,15 @@ def feed_factor(timing, count, mark, now: int, v: int) -> float:
     if timing is None:
         return 1.0
     keep = timing.keep
-    if keep >= 1.0 or mark[v] != now or count[v] <= 1:
+    if keep >= 1.0 or rooms.feed_mark[own, v] != now or rooms.feed_count[own, v] <= 1:
         return 1.0
-    m = count[v]
+    m = rooms.feed_count[own, v]
     return (1.0 - keep**m) / (m * (1.0 - keep))
 
 
 @jit
 def fresh(
-    timing, load, new, mark, epoch: int, t: int, v: int, key, lane, index: int, within: float
+    timing, rooms, own: int, epoch: int, t: int, v: int, key, lane, index: int, within: float
 ) -> bool:
     """Whether v's engagement survives fatigue: a coin of P = :func:`wear_factor` x ``within``.
 
@@ -196,7 +200,7 @@ def fresh(
     """
     if timing is None:
         return True
-    factor = wear_factor(timing, load, new, mark, epoch, t, v) * within
+    factor = wear_factor(timing, rooms, own, epoch, t, v) * within
     if factor >= 1.0:
         return True
     return coin(key, lane, index, coin_bar(factor))
@@ -211,7 +215,7 @@ def ad_window(timing, a: int, epoch: int, t: int) -> int:
 
 
 @jit
-def ad_target(timing, audience, key, a: int, i: int, count, mark, epoch: int, t: int) -> int:
+def ad_target(timing, rooms, audience, key, a: int, i: int, epoch: int, t: int) -> int:
     """The person impression i of ad a goes to at step t (-1: everyone drawn is capped).
 
     The first draw is ``uniform(key, i)``; a capped person's impression is redelivered to the
@@ -226,6 +230,7 @@ def ad_target(timing, audience, key, a: int, i: int, count, mark, epoch: int, t:
     if cap <= 0:
         return v
     window = ad_window(timing, a, epoch, t)
+    count, mark = rooms.ad_count, rooms.ad_mark
     for r in range(REDELIVERIES + 1):
         if r > 0:
             v = audience[int(uniform(derive(key, r), i) * m)]

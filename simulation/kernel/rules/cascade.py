@@ -115,6 +115,17 @@ def funnel_keys(keys, post, purpose_base, attempt):
 
 
 @jit
+def timing_keys(timing, keys, p: int, t: int, attempt: int):
+    """Keys of a post's reading priorities at step t and of its fatigue coins (0: no timing)."""
+    if timing is None:
+        return np.uint64(0), np.uint64(0)
+    return (
+        derive(post_key(keys, p, FOR_ATTENTION, False, 0), t),
+        post_key(keys, p, FOR_FATIGUE, True, attempt),
+    )
+
+
+@jit
 def cascade_step(
     graph: Graph, params: Params, posts: Posts, state: State, frontier, age: int, attempt: int, bars
 ) -> None:
@@ -170,8 +181,7 @@ def cascade_step(
     k_engage = post_key(keys, p, FOR_ENGAGE, True, attempt)
     k_funnel = funnel_keys(keys, p, 0, attempt)
     b_funnel = funnel_bars(posts, p)
-    k_read = derive(post_key(keys, p, FOR_ATTENTION, False, 0), t)
-    k_fatigue = post_key(keys, p, FOR_FATIGUE, True, attempt)
+    k_read, k_fatigue = timing_keys(params.timing, keys, p, t, attempt)
 
     indptr = graph.indptr
     indices = graph.indices
@@ -193,10 +203,7 @@ def cascade_step(
     own_stamp, own_flags = brand_stamp[own], brand_flags[own]
     own_counters, own_segments = state.brand_counters[own], state.brand_segment_counters[own]
     negative_stamp, negative_flags = state.negative_stamp, state.negative_flags
-    heed_top, heed_count, heed_stamp = state.heed_top, state.heed_count, state.heed_stamp
-    # The brand's fatigue rows (empty rows without fatigue).
-    w_load, w_new, w_mark = state.wear_load[own], state.wear_new[own], state.wear_mark[own]
-    f_count, f_mark = state.feed_count[own], state.feed_mark[own]
+    rooms = state.rooms
     for i in range(frontier.shape[0]):
         u = frontier[i]
         a = indptr[u]
@@ -229,19 +236,17 @@ def cascade_step(
                     nxt = j + 1 + skip(jumps, draw, log_q, b - j - 1)
                     draw += 1
                 if coin(k_share, lane, j, thin_bar[k]):
-                    if not reads(timing, heed_top, heed_count, heed_stamp, now, k_read, j, v):
+                    if not reads(timing, rooms, now, k_read, j, v):
                         j = j + 1 if every else nxt  # a share v did not read: not seen
                         continue
                     touch(stamp, flags, count, required, epoch, v)
                     new = 0
                     if every:
                         new = see(flags, counters, segment_counters, seg, v, False)
-                    within = feed_factor(timing, f_count, f_mark, now, v)
-                    keen = fresh(
-                        timing, w_load, w_new, w_mark, epoch, t, v, k_fatigue, lane, j, within
-                    )
+                    within = feed_factor(timing, rooms, own, now, v)
+                    keen = fresh(timing, rooms, own, epoch, t, v, k_fatigue, lane, j, within)
                     if worn:
-                        wear(timing, w_load, w_new, w_mark, epoch, t, v)
+                        wear(timing, rooms, own, epoch, t, v)
                     if keen and not flags[v] & SHARED:
                         if funnel:
                             new |= engage(
@@ -270,16 +275,12 @@ def cascade_step(
                 j = nxt
                 continue
             # Not a share: maybe seen, maybe engaged.
-            if coin(k_seen, lane, j, seen_bar[k]) and reads(
-                timing, heed_top, heed_count, heed_stamp, now, k_read, j, v
-            ):
+            if coin(k_seen, lane, j, seen_bar[k]) and reads(timing, rooms, now, k_read, j, v):
                 touch(stamp, flags, count, required, epoch, v)
                 new = see(flags, counters, segment_counters, seg, v, False)
                 keen = funnel and not flags[v] & SHARED and coin(k_engage, lane, j, engage_bar[k])
-                within = feed_factor(timing, f_count, f_mark, now, v)
-                if keen and fresh(
-                    timing, w_load, w_new, w_mark, epoch, t, v, k_fatigue, lane, j, within
-                ):
+                within = feed_factor(timing, rooms, own, now, v)
+                if keen and fresh(timing, rooms, own, epoch, t, v, k_fatigue, lane, j, within):
                     new |= engage(
                         flags,
                         counters,
@@ -293,7 +294,7 @@ def cascade_step(
                         False,
                     )
                 if worn:
-                    wear(timing, w_load, w_new, w_mark, epoch, t, v)
+                    wear(timing, rooms, own, epoch, t, v)
                 if track and new:
                     mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
             j += 1
