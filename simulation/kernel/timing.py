@@ -40,7 +40,6 @@ __all__ = [
     "online_now",
     "rank_feed",
     "reads",
-    "reads_all",
     "wear",
     "wear_factor",
     "wears",
@@ -59,14 +58,6 @@ def online_now(timing, t: int, always):
     if online.shape[0] == 0:
         return always
     return online[(timing.phase0 + t) % online.shape[0]]
-
-
-@jit
-def reads_all(timing) -> bool:
-    """Whether a person reads every feed item (no attention limit)."""
-    if timing is None:
-        return True
-    return timing.attention <= 0
 
 
 @jit
