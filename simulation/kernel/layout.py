@@ -46,7 +46,6 @@ __all__ = [
     "FOR_NEUTRALIZE",
     "FOR_ORDER",
     "FOR_PERSIST",
-    "FOR_REDELIVER",
     "FOR_REPEAT",
     "FOR_SEEDS",
     "FOR_SEEN",
@@ -207,8 +206,7 @@ N_POST_INFO = 7
     FOR_JUMP,
     FOR_ATTENTION,
     FOR_FATIGUE,
-    FOR_REDELIVER,
-) = range(21)
+) = range(20)
 
 # Stamps of a step within a replicate (attention, fatigue, frequency caps): epoch x SPAN + step.
 SPAN = 1 << 20
