@@ -66,6 +66,7 @@ class Prepared:
             self.scenario,
             funnel=funnel,
             affinity=None if self.audience is None else self.audience.affinity,
+            group_segment=None if self.audience is None else self.audience.segment,
         )
 
     @property

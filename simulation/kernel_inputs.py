@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation.activity import PROFILES, online_cycle, start_phase, window
 from simulation.kernel.layout import (
     RULES,
     TH_COUNT,
@@ -28,6 +29,7 @@ from simulation.kernel.layout import (
     Posts,
     SeedSets,
     ThresholdRule,
+    Timing,
 )
 from simulation.network import SocialGraph, graph_seed
 from simulation.scenario import Scenario
@@ -38,6 +40,7 @@ __all__ = [
     "CrisisPlan",
     "PostPlan",
     "SeedSetPlan",
+    "activity_table",
     "assemble_campaign",
     "content_values",
     "kernel_graph",
@@ -45,6 +48,7 @@ __all__ = [
     "spread_inputs",
     "tie_probabilities",
     "tie_strength",
+    "timing_inputs",
 ]
 
 # A post's content values, as the scenario's [content] and [[posts]] name them.
@@ -134,7 +138,11 @@ def tie_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
 
 
 def kernel_params(
-    scenario: Scenario, *, funnel: bool = True, affinity: np.ndarray | None = None
+    scenario: Scenario,
+    *,
+    funnel: bool = True,
+    affinity: np.ndarray | None = None,
+    group_segment: np.ndarray | None = None,
 ) -> Params:
     """What holds for every post: affinity, tie visibilities, the funnel, the rule's settings.
 
@@ -144,6 +152,8 @@ def kernel_params(
         affinity: ``float64[posts, groups]`` appeal multipliers (the
             :class:`~simulation.population.Audience`'s); default: each segment's affinity for
             every post of the calendar (groups = segments, no ``resonance``).
+        group_segment: ``int64[groups]``: each audience group's segment (the groups' activity
+            profiles); default: the groups are the segments.
     """
     if affinity is None:
         posts = len(scenario.calendar()) + int(scenario.crisis is not None)
@@ -175,6 +185,79 @@ def kernel_params(
             if rule == "bass"
             else None
         ),
+        timing=timing_inputs(scenario, group_segment),
+    )
+
+
+def _profile(owner: Any, fallback: tuple[list[float], list[float]]) -> tuple[Any, Any]:
+    """(hours, days) of a segment or the ``[time]`` table: its named profile, its own lists."""
+    hours, days = fallback
+    if owner.activity is not None:
+        named = PROFILES[owner.activity]
+        hours, days = list(named.hours), list(named.days)
+    if owner.activity_hours is not None:
+        hours = list(owner.activity_hours)
+    if owner.activity_days is not None:
+        days = list(owner.activity_days)
+    return hours, days
+
+
+def activity_table(scenario: Scenario, class_segment: np.ndarray | None = None) -> np.ndarray:
+    """``float64[cycle, classes]``: P(online) of class k's people at each step of the week.
+
+    ``class_segment[k]`` is the segment of the kernel's class k (default: the classes are the
+    segments), so a finer division of people into classes needs only its map. A class takes
+    its segment's profile, else ``[time]``'s, else ``always``. No rows (shape ``(0, classes)``)
+    when everyone is always online, there is no ``[time]`` table, or the rule is not `cascade`.
+    """
+    segments = scenario.segment_names
+    classes = np.arange(len(segments)) if class_segment is None else np.asarray(class_segment)
+    time = scenario.time
+    if time is None or scenario.diffusion.rule != "cascade":
+        return np.zeros((0, len(classes)))
+    always = PROFILES["always"]
+    everyone = _profile(time, (list(always.hours), list(always.days)))
+    columns = []
+    for s in range(len(segments)):
+        owner = scenario.segments[s] if scenario.segments else None
+        hours, days = _profile(owner, everyone) if owner is not None else everyone
+        columns.append(online_cycle(time.step, hours, days))
+    table = np.stack(columns, axis=1)[:, classes] if columns else np.zeros((0, len(classes)))
+    if np.all(table == 1.0):
+        return np.zeros((0, len(classes)))
+    return np.ascontiguousarray(table, dtype=np.float64)
+
+
+def timing_inputs(scenario: Scenario, class_segment: np.ndarray | None = None) -> Timing | None:
+    """The kernel's time and attention (``Params.timing``); ``None`` when none is in use.
+
+    Activity (:func:`activity_table`), the attention limit, fatigue (``keep = 1 - wear_out``,
+    ``recovery = 0.5 ** (1 / half-life)``) and each ad's frequency cap and window.
+    """
+    time = scenario.time
+    online = activity_table(scenario, class_segment)
+    caps = np.array([ad.frequency_cap or 0 for ad in scenario.ads], np.int64)
+    # Activity, attention and fatigue act on the independent cascade's exposures only.
+    cascade = time is not None and scenario.diffusion.rule == "cascade"
+    attention = int(time.attention or 0) if cascade else 0
+    wear_out = float(time.wear_out or 0.0) if cascade else 0.0
+    if online.shape[0] == 0 and attention == 0 and wear_out == 0.0 and not caps.any():
+        return None
+    windows = [
+        window(time.step, ad.frequency_period, time.start_day, time.start_hour)
+        if time is not None
+        else (0, 0)
+        for ad in scenario.ads
+    ]
+    return Timing(
+        online=online,
+        phase0=start_phase(time.step, time.start_day, time.start_hour) if time is not None else 0,
+        attention=attention,
+        keep=1.0 - wear_out,
+        recovery=0.5 ** (1.0 / time.recovery) if time is not None and time.recovery else 1.0,
+        ad_cap=caps,
+        ad_window=np.array([w for w, _ in windows], np.int64),
+        ad_offset=np.array([o for _, o in windows], np.int64),
     )
 
 
@@ -347,7 +430,8 @@ def spread_inputs(scenario: Scenario, graph: SocialGraph) -> tuple[Graph, Params
     and the cascade rule, every tie carries a share with that one probability.
     """
     groups = content_audience(scenario, graph)
-    params = kernel_params(scenario, funnel=False, affinity=groups.affinity)
+    # Seed sets are compared on the bare content, at no particular time (no time and attention).
+    params = kernel_params(scenario, funnel=False, affinity=groups.affinity)._replace(timing=None)
     content = content_values(scenario.content)
     arrays = kernel_graph(scenario, graph)._replace(segment_of=groups.group_of)
     p = scenario.seeding.propagation

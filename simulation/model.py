@@ -173,7 +173,9 @@ class WordOfMouthModel(mesa.Model):
         self.campaign = self.prepared.campaign
         self.layout = self.prepared.layout
         self.params = self.prepared.params(funnel=True)
-        self.market = kernel.new_market(graph.n, self.prepared.groups, self.campaign)
+        self.market = kernel.new_market(
+            graph.n, self.prepared.groups, self.campaign, self.params.timing
+        )
         self.state = kernel.post_state(self.market, 0)
         self._tally = np.zeros(self.layout.width, np.int64)
         self.phase: str | None = None

@@ -3,7 +3,9 @@
 An impression is an exposure that enters the funnel: engage (appeal), then share (stickiness, as
 a new cascade tree's root) or click and buy. Impression i of ad a at step t goes to the person of
 :func:`~simulation.kernel.random.uniform` (ad, step, i), and its coins are those of
-(ad, step, i): who it reaches does not depend on the metrics asked for.
+(ad, step, i): who it reaches does not depend on the metrics asked for. Under a frequency cap a
+capped person's impression goes to another person of the audience, and fatigue thins the
+engagement of people who saw the brand often (:mod:`simulation.kernel.timing`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from simulation.kernel.layout import (
     FOR_AD,
     FOR_AD_TARGET,
     FOR_ENGAGE,
+    FOR_FATIGUE,
     FOR_SHARE,
     I_BRAND,
     I_EXCLUSIVE,
@@ -32,9 +35,10 @@ from simulation.kernel.layout import (
     State,
 )
 from simulation.kernel.person import engage, mark, negative, rival, see, share, touch
-from simulation.kernel.random import coin, derive, uniform
+from simulation.kernel.random import coin, derive
 from simulation.kernel.rules.cascade import class_thresholds, funnel_bars, funnel_keys
 from simulation.kernel.state import post_key, post_state
+from simulation.kernel.timing import ad_target, fresh, wear, wears
 
 __all__ = ["ads_running", "impressions_due", "latest_post", "show_ads", "show_due_ads"]
 
@@ -123,6 +127,7 @@ def show_ads(
         posts.impact[p],
         False,
         impacted,
+        affinity[:0],
     )
     share_bar = bars[0]
     engage_bar = bars[2]
@@ -149,13 +154,23 @@ def show_ads(
     own_stamp, own_flags = brand_stamp[own], brand_flags[own]
     own_counters, own_segments = state.brand_counters[own], state.brand_segment_counters[own]
     negative_stamp, negative_flags = state.negative_stamp, state.negative_flags
+    timing = params.timing
+    worn = wears(timing)
+    k_fatigue = derive(post_key(keys, p, FOR_FATIGUE, True, 0), label)
+    rooms = state.rooms
     for i in range(shown):
-        v = audience[int(uniform(k_target, i) * m)]
+        v = ad_target(timing, rooms, audience, k_target, a, i, epoch, t)
+        if v < 0:
+            continue  # everyone drawn has had the ad as often as its frequency cap allows
         seg = segment_of[v]
         k = seg
         if impacted and negative(negative_stamp, negative_flags, epoch, v):
             k += n_seg
-        shares = coin(k_share, lane, i, share_bar[k])
+        # Fatigue thins the engagement the impression would bring (see cascade_step).
+        keen = fresh(timing, rooms, own, epoch, t, v, k_fatigue, lane, i, 1.0)
+        if worn:
+            wear(timing, rooms, own, epoch, t, v)
+        shares = keen and coin(k_share, lane, i, share_bar[k])
         if not shares and not funnel:
             continue
         touch(stamp, flags, count, required, epoch, v)
@@ -171,7 +186,7 @@ def show_ads(
                 if not exclusive or not rival(brand_stamp, brand_flags, own, epoch, v):
                     share(tree, flags, counters, segment_counters, seg, v, -1, True)
                     new |= SHARED
-            elif funnel and coin(k_engage, lane, i, engage_bar[k]):
+            elif funnel and keen and coin(k_engage, lane, i, engage_bar[k]):
                 new |= engage(
                     flags, counters, segment_counters, k_funnel, lane, i, b_funnel, seg, v, True
                 )

@@ -23,6 +23,7 @@ from simulation.kernel.layout import (
     C_STEP,
     COMMENTS,
     DISTINCT,
+    FOR_ATTENTION,
     FOR_ORDER,
     FOR_SEEDS,
     K_EPOCH,
@@ -35,6 +36,7 @@ from simulation.kernel.layout import (
     SEG_CONVERSIONS,
     SEG_ENGAGEMENTS,
     SHARERS,
+    SPAN,
     Campaign,
     Graph,
     Market,
@@ -42,8 +44,9 @@ from simulation.kernel.layout import (
 )
 from simulation.kernel.person import draw_seeds
 from simulation.kernel.random import derive, uniform
-from simulation.kernel.rules import BASS, spread_post
-from simulation.kernel.state import place_seeds, post_state, seed_keys
+from simulation.kernel.rules import BASS, CASCADE, repeaters, spread_post
+from simulation.kernel.state import place_seeds, post_key, post_state, seed_keys
+from simulation.kernel.timing import count_feed, rank_feed
 
 __all__ = [
     "active",
@@ -170,8 +173,12 @@ def spread(graph: Graph, params: Params, campaign: Campaign, market: Market, t: 
     """Step t's word of mouth, then :func:`finish_step`.
 
     Every post out before step t spreads: the crisis first, then the brands in this step's order.
+    Under an attention limit or fatigue, first every person's feed of the step is ranked and
+    counted (:func:`plan_feeds`), so what each reads and how tired it makes them do not depend
+    on that order.
     """
     posts = campaign.posts
+    plan_feeds(graph, params.timing, posts, market, t)
     c = campaign.crisis_post
     if c >= 0 and posts.start[c] < t:
         spread_post(
@@ -185,6 +192,55 @@ def spread(graph: Graph, params: Params, campaign: Campaign, market: Market, t: 
                 continue
             spread_post(graph, params, posts, post_state(market, p), t - start - 1, market.probs)
     finish_step(campaign, market, t)
+
+
+@jit
+def plan_feeds(graph: Graph, timing, posts, market: Market, t: int) -> None:
+    """Before step t spreads: every person's feed of the step (each post's frontier and repeats).
+
+    Under an attention limit, ranks the items (:func:`simulation.kernel.timing.rank_feed`);
+    under fatigue, counts each brand's items per person (:func:`~simulation.kernel.timing.
+    count_feed`). Does nothing without either.
+    """
+    if timing is None:
+        return
+    attention = timing.attention
+    worn = timing.keep < 1.0
+    if attention <= 0 and not worn:
+        return
+    now = market.clock[K_EPOCH] * SPAN + t
+    for p in range(posts.brand.shape[0]):
+        if posts.start[p] >= t or posts.rule[p] != CASCADE:
+            continue
+        state = post_state(market, p)
+        key = derive(post_key(market.keys, p, FOR_ATTENTION, False, 0), t)
+        brand = posts.brand[p]
+        sharers = (
+            state.order[state.cursor[C_LO] : state.cursor[C_HI]],
+            state.frontier[: repeaters(posts, state, t, state.frontier)],
+        )
+        for frontier in sharers:
+            if attention > 0:
+                rank_feed(
+                    graph.indptr,
+                    graph.indices,
+                    key,
+                    frontier,
+                    market.rooms.heed_top,
+                    market.rooms.heed_count,
+                    market.rooms.heed_stamp,
+                    now,
+                    attention,
+                )
+            if worn:
+                count_feed(
+                    graph.indptr,
+                    graph.indices,
+                    frontier,
+                    market.rooms.feed_count[brand],
+                    market.rooms.feed_mark[brand],
+                    now,
+                )
 
 
 @jit

@@ -36,10 +36,12 @@ __all__ = [
     "FOR_ADOPTER",
     "FOR_AD_TARGET",
     "FOR_ANSWER",
+    "FOR_ATTENTION",
     "FOR_BUY",
     "FOR_CLICK",
     "FOR_COMMENT",
     "FOR_ENGAGE",
+    "FOR_FATIGUE",
     "FOR_JUMP",
     "FOR_NEUTRALIZE",
     "FOR_ORDER",
@@ -89,6 +91,7 @@ __all__ = [
     "SHARED",
     "SHARERS",
     "SHARES",
+    "SPAN",
     "THRESHOLD",
     "TH_COUNT",
     "TH_FIXED",
@@ -102,9 +105,11 @@ __all__ = [
     "Market",
     "Params",
     "Posts",
+    "Rooms",
     "SeedSets",
     "State",
     "ThresholdRule",
+    "Timing",
 ]
 
 # Cumulative counters, in this order, for every post and every brand, every step.
@@ -199,7 +204,12 @@ N_POST_INFO = 7
     FOR_ORDER,
     FOR_REPEAT,
     FOR_JUMP,
-) = range(18)
+    FOR_ATTENTION,
+    FOR_FATIGUE,
+) = range(20)
+
+# Stamps of a step within a replicate (attention, fatigue, frequency caps): epoch x SPAN + step.
+SPAN = 1 << 20
 
 _NO_TIES = np.zeros(0, np.uint8)
 
@@ -234,6 +244,42 @@ class BassRule(NamedTuple):
     imitation: float  # q
 
 
+class Timing(NamedTuple):
+    """Time and attention (:mod:`simulation.kernel.timing`).
+
+    When people are online, how much they read a step, how repeated exposure wears off, and
+    the ads' frequency caps. ``Params.timing`` is ``None`` when a scenario uses none of these
+    (then none of their code is compiled).
+    """
+
+    online: np.ndarray  # float64[cycle, classes]: P(online) by step of the week; no rows: always
+    phase0: int  # step 0's place in the cycle (hour of the week, or day of the week)
+    attention: int  # most feed items a person reads a step; 0 = no limit
+    keep: float  # appeal x keep ** (recent exposures to the brand); 1 = no fatigue
+    recovery: float  # a past exposure's weight after one more step: 0.5 ** (1 / half-life)
+    ad_cap: np.ndarray  # int64[ads]: most impressions of the ad per person per window; 0 = none
+    ad_window: np.ndarray  # int64[ads]: steps per window (0: the whole campaign)
+    ad_offset: np.ndarray  # int64[ads]: steps of the first window before step 0
+
+
+class Rooms(NamedTuple):
+    """Time and attention's working state of a replicate (empty arrays for what is off).
+
+    A stamp ``epoch x SPAN + step`` (or + window) says which step a row's values are for.
+    """
+
+    heed_top: np.ndarray  # float64[n, attention]: priorities of the feed items read this step
+    heed_count: np.ndarray  # int32[n]: feed items ranked so far this step
+    heed_stamp: np.ndarray  # int64[n]: the step the two above are for
+    wear_load: np.ndarray  # float64[brands, n]: decayed exposures before wear_mark's step
+    wear_new: np.ndarray  # int32[brands, n]: exposures at wear_mark's step
+    wear_mark: np.ndarray  # int64[brands, n]: the step of the last exposure
+    feed_count: np.ndarray  # int32[brands, n]: the brand's items in the feed this step
+    feed_mark: np.ndarray  # int64[brands, n]: the step feed_count is for
+    ad_count: np.ndarray  # int32[ads, n]: impressions of the ad in ad_mark's window
+    ad_mark: np.ndarray  # int64[ads, n]: the window
+
+
 class Params(NamedTuple):
     """What holds for every post: the audience's affinity, ties, metrics, the rules in use.
 
@@ -248,6 +294,7 @@ class Params(NamedTuple):
     weak_visibility: float  # multiplies visibility over weak ties
     threshold: ThresholdRule | None
     bass: BassRule | None
+    timing: Timing | None = None  # time and attention; None: off (the batched path's test)
 
 
 class Posts(NamedTuple):
@@ -352,6 +399,7 @@ class State(NamedTuple):
     negative_stamp: np.ndarray  # int64[n]: the crisis post's stamps (its own when none)
     negative_flags: np.ndarray  # uint8[n]: the crisis post's flags
     frontier: np.ndarray  # int32[n]: scratch: repeat posts, drawn seeds
+    rooms: Rooms | None  # time and attention's working state (None without Params.timing)
 
 
 class Market(NamedTuple):
@@ -385,3 +433,4 @@ class Market(NamedTuple):
     complained_at: np.ndarray  # int32[n]: the crisis: step of each complaint, by position
     crisis_counters: np.ndarray  # int64[N_CRISIS_COUNTERS]
     probs: np.ndarray  # uint64[4, classes]: scratch: this step's coin thresholds per class
+    rooms: Rooms | None  # time and attention's working state (None without Params.timing)

@@ -72,7 +72,7 @@ def run_block(
     the running sum of row 1 pads every replicate with its final value at O(L) cost.
     """
     n = graph.indptr.shape[0] - 1
-    market = new_market(n, segment_counts.shape[1], campaign)
+    market = new_market(n, segment_counts.shape[1], campaign, params.timing)
     counts = np.zeros(finals.shape[1], np.int64)
     for r in range(worker, runs, workers):
         begin(campaign, market, seed, np.uint64(first_run + r))
@@ -178,7 +178,7 @@ def spreads_block(
 ) -> None:
     """``out[c, r]``: sharers of post 0 in replicate r seeded with base + extra[c] (none if < 0)."""
     n = graph.indptr.shape[0] - 1
-    market = new_market(n, params.affinity.shape[1], campaign)
+    market = new_market(n, params.affinity.shape[1], campaign, params.timing)
     m = base.shape[0]
     seeds = np.empty(m + 1, np.int32)
     seeds[:m] = base

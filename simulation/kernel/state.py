@@ -27,6 +27,7 @@ from simulation.kernel.layout import (
     N_SEGMENT_COUNTERS,
     Campaign,
     Market,
+    Rooms,
     State,
 )
 from simulation.kernel.person import post_seeds
@@ -36,8 +37,12 @@ __all__ = ["new_market", "place_seeds", "post_key", "post_state", "seed_keys"]
 
 
 @jit
-def new_market(n: int, segments: int, campaign: Campaign) -> Market:
-    """Allocate the working state of one replicate at a time of a campaign on n people."""
+def new_market(n: int, segments: int, campaign: Campaign, timing=None) -> Market:
+    """Allocate the working state of one replicate at a time of a campaign on n people.
+
+    ``timing`` (a :class:`~simulation.kernel.layout.Timing`, ``Params.timing``) sizes the rooms
+    of attention, fatigue and frequency caps (:func:`new_rooms`); without it there are none.
+    """
     posts = campaign.posts
     n_posts = posts.brand.shape[0]
     n_seg = max(segments, 1)
@@ -81,6 +86,33 @@ def new_market(n: int, segments: int, campaign: Campaign) -> Market:
         complained_at=np.empty(n, np.int32),
         crisis_counters=np.zeros(N_CRISIS_COUNTERS, np.int64),
         probs=np.zeros((4, 4 * n_seg), np.uint64),
+        rooms=new_rooms(timing, n, campaign.brands),
+    )
+
+
+@jit
+def new_rooms(timing, n: int, brands: int):
+    """Time and attention's working state (``None`` without ``timing``); empty where off.
+
+    Fatigue keeps one (empty) row per brand, so that a post can always take its brand's row.
+    """
+    if timing is None:
+        return None
+    heed = n if timing.attention > 0 else 0
+    worn = n if timing.keep < 1.0 else 0
+    ads = timing.ad_cap.shape[0]
+    capped = n if ads > 0 and timing.ad_cap.max() > 0 else 0
+    return Rooms(
+        heed_top=np.empty((heed, max(timing.attention, 0)), np.float64),
+        heed_count=np.zeros(heed, np.int32),
+        heed_stamp=np.zeros(heed, np.int64),
+        wear_load=np.empty((brands, worn), np.float64),
+        wear_new=np.zeros((brands, worn), np.int32),
+        wear_mark=np.zeros((brands, worn), np.int64),
+        feed_count=np.zeros((brands, worn), np.int32),
+        feed_mark=np.zeros((brands, worn), np.int64),
+        ad_count=np.zeros((ads, capped), np.int32),
+        ad_mark=np.zeros((ads, capped), np.int64),
     )
 
 
@@ -111,6 +143,7 @@ def post_state(market: Market, p: int) -> State:
         negative_stamp=market.stamp[negative],
         negative_flags=market.flags[negative],
         frontier=market.frontier,
+        rooms=market.rooms,
     )
 
 

@@ -51,6 +51,7 @@ from simulation.scenario.schema import (
     Target,
     ThresholdDistribution,
     Ties,
+    Time,
     campaign_problems,
 )
 from simulation.validation import did_you_mean
@@ -87,6 +88,7 @@ __all__ = [
     "Target",
     "ThresholdDistribution",
     "Ties",
+    "Time",
     "WattsStrogatz",
     "_did_you_mean",
     "campaign_problems",

@@ -62,6 +62,16 @@ _DIFFUSION: dict[str, tuple[Callable[[Any], bool], str]] = {
     "imitation": (lambda d: d.rule == "bass", "rule 'bass'"),
 }
 
+# Keys of time and attention that act on the exposures of the independent cascade only.
+_EXPOSURE_KEYS = (
+    "activity",
+    "activity_hours",
+    "activity_days",
+    "attention",
+    "wear_out",
+    "recovery",
+)
+
 _DISTRIBUTION = {"low": "uniform", "high": "uniform", "mean": "normal", "std": "normal"}
 
 
@@ -127,6 +137,36 @@ def idle_keys(
                 ties.weight_threshold,
             )
         )
+    time = scenario.time
+    if time is not None and rule != "cascade":
+        exposures = [("time", key, time) for key in _EXPOSURE_KEYS if key in keys(time)] + [
+            (("segments", i), key, segment)
+            for i, segment in enumerate(scenario.segments)
+            for key in _EXPOSURE_KEYS
+            if key in keys(segment)
+        ]
+        for loc, key, table in exposures:
+            value = getattr(table, key)
+            if written or value is not None:
+                path = (loc, key) if isinstance(loc, str) else (*loc, key)
+                found.append((path, _message(key, f"rule '{rule}'", "rule 'cascade'"), value))
+    if time is not None and "start_hour" in keys(time) and time.step != "hour":
+        found.append(
+            (
+                ("time", "start_hour"),
+                _message("start_hour", f"step = '{time.step}'", "step = 'hour'"),
+                time.start_hour,
+            )
+        )
+    for i, ad in enumerate(scenario.ads):
+        if "frequency_period" in keys(ad) and ad.frequency_cap is None:
+            found.append(
+                (
+                    ("ads", i, "frequency_period"),
+                    _message("frequency_period", "no frequency_cap", "a frequency_cap"),
+                    ad.frequency_period,
+                )
+            )
     if only is not None:
         wanted = set(only)
         found = [item for item in found if dotted(list(item[0])) in wanted]

@@ -9,6 +9,7 @@ problems naming the file, the dotted key and its line.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,27 @@ INTERNAL = ("base_dir", "source")
 
 
 def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set ``data["a"]["b"] = value`` for ``dotted = "a.b"``, making tables on the way."""
+    """Set ``data["a"]["b"] = value`` for ``dotted = "a.b"``, making tables on the way.
+
+    A part ``name[i]`` is row i of an array of tables (``posts[1].start``); the row must exist.
+    """
     *tables, last = dotted.split(".")
     node = data
     for part in tables:
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
+        row = re.fullmatch(r"(.+)\[(\d+)\]", part)
+        if row is not None:
+            rows = node.get(row.group(1))
+            index = int(row.group(2))
+            if not isinstance(rows, list) or index >= len(rows):
+                count = len(rows) if isinstance(rows, list) else 0
+                raise ScenarioError.single(
+                    f"'{row.group(1)}' has no row {index} (it has {count})", key=dotted
+                )
+            child = rows[index]
+        else:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
         if not isinstance(child, dict):
             raise ScenarioError.single(f"'{part}' is not a table", key=dotted)
         node = child

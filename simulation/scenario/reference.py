@@ -30,6 +30,7 @@ from simulation.scenario.schema import (
     Target,
     ThresholdDistribution,
     Ties,
+    Time,
 )
 
 __all__ = ["field_rows", "reference_markdown", "type_name"]
@@ -160,6 +161,7 @@ def reference_markdown() -> str:
     table("[[ads]]", Ad, f"— {Ad.__doc__}")
     table("[ties]", Ties, f"— {Ties.__doc__}")
     table("[crisis]", Crisis, f"— {(Crisis.__doc__ or '').split(chr(10))[0]}")
+    table("[time]", Time, f"— {' '.join((Time.__doc__ or '').split())}")
     table("[money]", Money, f"— {Money.__doc__}")
     table(
         "[content.resonance]",

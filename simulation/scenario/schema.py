@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from simulation.activity import PROFILES, WEEKDAYS
 from simulation.errors import Problem
 from simulation.inputs import memory_problem, work_problem
 from simulation.kernel.layout import RULES
@@ -64,12 +65,19 @@ __all__ = [
     "Target",
     "ThresholdDistribution",
     "Ties",
+    "Time",
     "campaign_problems",
     "scenario_warnings",
     "seeding_tables",
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+# An activity profile's name (simulation.activity.PROFILES) and its explicit lists.
+ProfileName = literal_of(PROFILES)
+HourlyActivity = Annotated[list[Probability], Field(min_length=24, max_length=24)]
+DailyActivity = Annotated[
+    list[Annotated[float, Field(ge=0.0, le=10.0)]], Field(min_length=7, max_length=7)
+]
 
 
 # --------------------------------------------------------------------------- network
@@ -313,6 +321,21 @@ class Segment(_Table):
         description="Interests: a list everyone has, or each one's probability, "
         "e.g. {games = 0.8, music = 0.3}.",
     )
+    activity: ProfileName | None = Field(
+        None,
+        description="When they are online, a ready-made profile (see [time]); default: "
+        "`[time]`'s. Needs a `[time]` table.",
+    )
+    activity_hours: HourlyActivity | None = Field(
+        None,
+        description="P(online) in each hour of the day, 0-23 (24 values); replaces the "
+        "profile's hours. Needs a `[time]` table.",
+    )
+    activity_days: DailyActivity | None = Field(
+        None,
+        description="Factor on those for each weekday, Monday first (7 values); replaces the "
+        "profile's. Needs a `[time]` table.",
+    )
 
     @model_validator(mode="after")
     def _age_ordered(self) -> Segment:
@@ -428,6 +451,19 @@ class Ad(_Table):
     )
     start: Step = Field(0, description="First step it runs.")
     end: Step | None = Field(None, description="Last step it runs; default: to the end.")
+    frequency_cap: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description="Most impressions of this ad a person gets per `frequency_period`; an "
+        "impression for a capped person goes to another person of the audience (dropped, still "
+        "paid, after 32 capped draws). Default: no cap.",
+    )
+    frequency_period: Literal["campaign", "day", "week"] = Field(
+        "campaign",
+        description="The cap's window: the whole campaign, a calendar day or a week (from "
+        "Monday; `day` and `week` need a `[time]` table).",
+    )
 
     @model_validator(mode="after")
     def _bounded(self) -> Ad:
@@ -467,6 +503,69 @@ class Ties(_Table):
     def _threshold_given(self) -> Ties:
         if self.strong == "weight" and self.weight_threshold is None:
             raise ValueError("strong = 'weight' needs weight_threshold")
+        return self
+
+
+Weekday = literal_of(WEEKDAYS)
+
+
+class Time(_Table):
+    """What a step is, when people are online, how much they read, and how repetition wears.
+
+    Without this table a step has no unit and everyone is online every step. People's activity
+    profile (their segment's, else this table's) multiplies the visibility of what reaches
+    them: a share at step t is seen with P = visibility x P(online at t).
+    """
+
+    step: Literal["hour", "day"] = Field(
+        "hour", description="What a step is: an `hour` or a `day`."
+    )
+    start_day: Weekday = Field("monday", description="Weekday of step 0.")
+    start_hour: int = Field(
+        0, ge=0, le=23, description="Hour of day of step 0 (0-23); hourly steps only."
+    )
+    activity: ProfileName | None = Field(
+        None,
+        description="Everyone's activity profile unless their segment names one: "
+        + ", ".join(f"`{name}` ({p.description})" for name, p in PROFILES.items())
+        + ". Default: `always`.",
+    )
+    activity_hours: HourlyActivity | None = Field(
+        None,
+        description="P(online) in each hour of the day, 0-23 (24 values), for everyone whose "
+        "segment gives none; replaces the profile's hours.",
+    )
+    activity_days: DailyActivity | None = Field(
+        None,
+        description="Factor on those for each weekday, Monday first (7 values; with daily "
+        "steps, P(online that day)); replaces the profile's.",
+    )
+    attention: int | None = Field(
+        None,
+        ge=1,
+        le=100,
+        description="Most feed items (shares by people they follow, of every post and brand) a "
+        "person reads a step; which ones is random. Default: no limit. Rule `cascade` only.",
+    )
+    wear_out: Probability | None = Field(
+        None,
+        description="Fatigue: share of a brand's appeal lost per recent exposure to the brand "
+        "(shares seen, ad impressions): appeal x (1 - wear_out) ^ recent exposures. Default: "
+        "none. Rule `cascade` only.",
+    )
+    recovery: float | None = Field(
+        None,
+        gt=0.0,
+        le=100_000,
+        allow_inf_nan=False,
+        description="Fatigue: steps until a past exposure counts half (half-life of wear-out); "
+        "default: exposures never stop counting.",
+    )
+
+    @model_validator(mode="after")
+    def _recovery_needs_wear(self) -> Time:
+        if self.recovery is not None and self.wear_out is None:
+            raise ValueError("recovery needs wear_out (the fatigue it recovers from)")
         return self
 
 
@@ -675,6 +774,40 @@ def campaign_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, An
     return problems
 
 
+def time_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
+    """Keys of time and attention that cannot work where they are, as (key path, message, value).
+
+    Activity profiles and day or week frequency caps need ``[time]`` (what a step is). (That
+    activity, attention and fatigue act on the independent cascade only is said by
+    :mod:`simulation.scenario.idle`.)
+    """
+    problems: list[tuple[tuple[Any, ...], str, Any]] = []
+    time = scenario.time
+    profiled = [
+        (("segments", i, key), getattr(segment, key))
+        for i, segment in enumerate(scenario.segments)
+        for key in ("activity", "activity_hours", "activity_days")
+        if getattr(segment, key) is not None
+    ]
+    if time is None:
+        problems += [
+            (loc, f"{loc[-1]} needs a [time] table (what a step is: step = 'hour' or 'day')", v)
+            for loc, v in profiled
+        ]
+        problems += [
+            (
+                ("ads", i, "frequency_period"),
+                f"frequency_period = '{ad.frequency_period}' needs a [time] table (what a step "
+                "is: step = 'hour' or 'day')",
+                ad.frequency_period,
+            )
+            for i, ad in enumerate(scenario.ads)
+            if ad.frequency_period != "campaign"
+        ]
+        return problems
+    return problems
+
+
 class Scenario(_Table):
     """A complete what-if: audience (network and segments), content, rule and strategy."""
 
@@ -702,6 +835,11 @@ class Scenario(_Table):
     ads: list[Ad] = Field(default_factory=list, description="Paid media (`[[ads]]`).")
     ties: Ties | None = Field(None, description="Strong and weak ties (a table); default: none.")
     crisis: Crisis | None = Field(None, description="Negative content (a table); default: none.")
+    time: Time | None = Field(
+        None,
+        description="What a step is, when people are online, attention and fatigue (a table); "
+        "default: none (a step has no unit, everyone is online).",
+    )
     money: Money = Field(default_factory=Money, description="Revenue and media prices (a table).")
     people: People = Field(
         default_factory=People, description="How people's attributes are grouped (a table)."
@@ -734,6 +872,11 @@ class Scenario(_Table):
     @model_validator(mode="after")
     def _audience_consistent(self) -> Scenario:
         _refuse(audience_problems(self))
+        return self
+
+    @model_validator(mode="after")
+    def _time_consistent(self) -> Scenario:
+        _refuse(time_problems(self))
         return self
 
     @model_validator(mode="after")
@@ -846,6 +989,17 @@ def replicate_bytes(scenario: Scenario) -> int:
     return 8 * values
 
 
+def timing_bytes(scenario: Scenario, people: int) -> int:
+    """Memory of one worker's rooms for attention, fatigue and frequency caps."""
+    time = scenario.time
+    per_person = 0
+    if time is not None and scenario.diffusion.rule == "cascade":
+        per_person += 8 * (time.attention or 0) + (12 if time.attention else 0)
+        per_person += 20 * len(scenario.brand_names) if time.wear_out else 0
+    per_person += 12 * sum(ad.frequency_cap is not None for ad in scenario.ads)
+    return per_person * people
+
+
 def limit_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]:
     """The scenario's estimated memory and work against the limits of :mod:`simulation.inputs`.
 
@@ -861,6 +1015,16 @@ def limit_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str, Any]]
     message = memory_problem(graph, f"the network ({ties:,.0f} ties: {keys})")
     if message:
         problems.append((("network",), message, None))
+    timing = timing_bytes(scenario, people or 0)
+    if timing > 0:
+        from simulation._jit import threads  # numba only for scenarios that need the estimate
+
+        message = memory_problem(
+            timing * threads(),
+            f"time and attention's working state ({threads()} threads x {people:,} people)",
+        )
+        if message:
+            problems.append((("time",), message, None))
     results = scenario.runs * replicate_bytes(scenario)
     message = memory_problem(results, f"the results of {scenario.runs:,} runs")
     if message:

@@ -8,6 +8,7 @@ app edits a plain TOML-like ``dict`` and hands it to :func:`~simulation.scenario
 
 from __future__ import annotations
 
+import math
 import re
 import types
 import typing
@@ -35,6 +36,7 @@ from simulation.scenario import (
     Target,
     ThresholdDistribution,
     Ties,
+    Time,
 )
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "get_value",
     "knobs_of",
     "network_kind_change",
+    "parse_numbers",
     "parse_shares",
     "problems_by_key",
     "put_value",
@@ -96,6 +99,7 @@ ROW_TABLES: dict[str, tuple[str, dict[str, Any]]] = {
 OPTIONAL_TABLES: dict[str, tuple[str, dict[str, Any]]] = {
     "ties": ("strong and weak ties", {"strong": "segment"}),
     "crisis": ("a crisis", {}),
+    "time": ("time and attention", {"step": "hour"}),
 }
 # Which key of a table chooses among alternatives whose own keys matter only for one of them.
 _SELECTORS = {"seeding": "strategy", "diffusion": "rule", "ties": "strong"}
@@ -133,6 +137,33 @@ def relevant(knob: Knob, table: dict[str, Any]) -> bool:
     if match is None:
         return True
     return match.group(1) == current
+
+
+def parse_numbers(text: str | None) -> tuple[list[float] | None, str | None]:
+    """A ``numbers`` knob's text (comma- or line-separated) as numbers, or a message.
+
+    Empty text is ``None`` (the key left out); the schema checks how many and their range.
+    """
+    items = [x.strip() for x in re.split(r"[,\n]", text or "") if x.strip()]
+    if not items:
+        return None, None
+    try:
+        values = [float(x) for x in items]
+    except ValueError:
+        bad = next(x for x in items if not _is_number(x))
+        return None, f"{bad!r} is not a number; numbers separated by commas, e.g. 0.1, 0.2"
+    if not all(math.isfinite(v) for v in values):
+        return None, "numbers must be finite"
+    # Whole numbers as integers (ages, age bands); the schema takes them for floats too.
+    return [int(v) if v.is_integer() else v for v in values], None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def add_row(data: dict[str, Any], table: str) -> dict[str, Any]:
@@ -176,7 +207,8 @@ class Knob:
         key: Dotted key into the scenario (``content.appeal``, ``segments[1].share``).
         label: Short label for the control.
         kind: Which control: ``probability`` (slider 0..1), ``float``, ``int``, ``choice``,
-            ``bool``, ``text``, ``list`` (comma-separated), ``pair`` (two integers) or
+            ``bool``, ``text``, ``list`` (comma-separated), ``numbers`` (comma-separated
+            numbers), ``pair`` (two integers) or
             ``threshold`` (a share, or a table of a distribution).
         help: The schema's description of the key.
         default: The schema's default (``None`` when the key is required or defaults to none).
@@ -306,6 +338,8 @@ def _knob(name: str, info: Any, prefix: str) -> Knob | None:
         item = _unwrap(args[0])[0] if args else str
         if item is int and any(getattr(m, "max_length", None) == 2 for m in info.metadata):
             return Knob(kind="pair", **common)
+        if item is float:
+            return Knob(kind="numbers", **common)
         if isinstance(item, type) and issubclass(item, BaseModel):
             return None  # tables of tables (segments) get a section each
         if item is int:
@@ -415,6 +449,8 @@ def scenario_sections(
             ("crisis.resonance", "Crisis: whom it resonates with", _resonance("crisis")),
             ("crisis.seeding", "Crisis: who posts it first", knobs_of(Seeding, "crisis.seeding")),
         ]
+    if isinstance(data.get("time"), dict):
+        sections.append(("time", "Time and attention", knobs_of(Time, "time")))
     sections.append(("money", "Money", knobs_of(Money, "money")))
     sections.append(("people", "People: age bands", knobs_of(People, "people")))
     return [

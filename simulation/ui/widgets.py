@@ -16,7 +16,7 @@ from ipyvuetify.extra import FileInput
 from solara.components.file_drop import FileDropZone, FileInfo
 
 from simulation.errors import Problem
-from simulation.ui.knobs import Knob
+from simulation.ui.knobs import Knob, parse_numbers
 
 __all__ = [
     "ERROR_STYLE",
@@ -232,6 +232,16 @@ def KnobControl(
         )
     elif knob.kind == "bool":
         solara.Checkbox(label=label, value=bool(value), on_value=on_value)
+    elif knob.kind == "numbers":
+        text = ", ".join(f"{v:g}" for v in value) if isinstance(value, list) else ""
+
+        def parse_list(new: str | None) -> None:
+            numbers, problem = parse_numbers(new)
+            set_local_error(problem)
+            if problem is None:
+                on_value(numbers)
+
+        solara.InputText(label, value=text, on_value=parse_list, dense=True)
     elif knob.kind in ("list", "pair"):
         text = ", ".join(str(v) for v in value) if isinstance(value, list) else ""
 
@@ -261,18 +271,6 @@ def KnobControl(
                 on_value(parsed)
 
         solara.InputText(label, value=shares_text(value), on_value=parse_table, dense=True)
-    elif knob.kind == "numbers":
-        text = ", ".join(str(v) for v in value) if isinstance(value, list) else ""
-
-        def parse_numbers(new: str | None) -> None:
-            items = [x.strip() for x in re.split(r"[,\n]", new or "") if x.strip()]
-            if not all(re.fullmatch(r"-?\d+", x) for x in items):
-                set_local_error("whole numbers, e.g. 18, 25, 35")
-                return
-            set_local_error(None)
-            on_value([int(x) for x in items] or None)
-
-        solara.InputText(label, value=text, on_value=parse_numbers, dense=True)
     elif knob.kind == "threshold":
         shape = value.get("distribution") if isinstance(value, dict) else "fixed share"
         solara.Select(

@@ -33,7 +33,7 @@ from simulation.kernel.rules.cascade import cascade_step
 from simulation.kernel.rules.threshold import threshold_step
 from simulation.kernel.state import post_key
 
-__all__ = ["BASS", "CASCADE", "RULES", "THRESHOLD", "can_spread", "spread_post"]
+__all__ = ["BASS", "CASCADE", "RULES", "THRESHOLD", "can_spread", "repeaters", "spread_post"]
 
 
 @jit
@@ -61,18 +61,31 @@ def spread_post(graph: Graph, params: Params, posts: Posts, state: State, age: i
     else:
         bass_step(graph, params, params.bass, posts, state, frontier)
     if posts.persistence[p] > 0.0:
-        # Repeat posts: every earlier sharer not yet answered posts again with P(persistence),
-        # and their ties are tried afresh (coins of this step).
+        # Repeat posts: their ties are tried afresh (coins of this step).
         t = state.cursor[C_STEP]
-        key = post_key(state.keys, p, FOR_PERSIST, True, t)
-        lane = state.keys[KEY_LANE]
-        bar = coin_bar(posts.persistence[p])
-        order, flags, repeats = state.order, state.flags, state.frontier
-        m = 0
-        for i in range(state.cursor[C_LO]):
-            v = order[i]
-            if not flags[v] & ANSWERED and coin(key, lane, v, bar):
-                repeats[m] = v
-                m += 1
+        m = repeaters(posts, state, t, state.frontier)
         if m > 0:
-            cascade_step(graph, params, posts, state, repeats[:m], age, t, bars)
+            cascade_step(graph, params, posts, state, state.frontier[:m], age, t, bars)
+
+
+@jit
+def repeaters(posts: Posts, state: State, t: int, out) -> int:
+    """Who posts the post again at step t, into ``out``; returns how many.
+
+    Every earlier sharer not yet answered posts again with P(persistence) (a coin of the post,
+    the step and the person).
+    """
+    p = state.post[I_POST]
+    if posts.persistence[p] <= 0.0:
+        return 0
+    key = post_key(state.keys, p, FOR_PERSIST, True, t)
+    lane = state.keys[KEY_LANE]
+    bar = coin_bar(posts.persistence[p])
+    order, flags = state.order, state.flags
+    m = 0
+    for i in range(state.cursor[C_LO]):
+        v = order[i]
+        if not flags[v] & ANSWERED and coin(key, lane, v, bar):
+            out[m] = v
+            m += 1
+    return m

@@ -15,10 +15,13 @@ import numpy as np
 from simulation._jit import jit
 from simulation.kernel.layout import (
     C_EPOCH,
+    C_STEP,
+    FOR_ATTENTION,
     FOR_BUY,
     FOR_CLICK,
     FOR_COMMENT,
     FOR_ENGAGE,
+    FOR_FATIGUE,
     FOR_JUMP,
     FOR_SEEN,
     FOR_SHARE,
@@ -30,6 +33,7 @@ from simulation.kernel.layout import (
     I_TRACK,
     KEY_LANE,
     SHARED,
+    SPAN,
     Graph,
     Params,
     Posts,
@@ -38,18 +42,21 @@ from simulation.kernel.layout import (
 from simulation.kernel.person import engage, mark, negative, rival, see, share, touch
 from simulation.kernel.random import coin, coin_bar, derive, skip
 from simulation.kernel.state import post_key
+from simulation.kernel.timing import feed_factor, fresh, online_now, reads, wear, wears
 
 __all__ = ["cascade_step", "class_thresholds", "funnel_bars", "funnel_keys"]
 
 
 @jit
 def class_thresholds(
-    bars, affinity, vis, appeal, stick, decay, strong_vis, weak_vis, impact, ties, impacted
+    bars, affinity, vis, appeal, stick, decay, strong_vis, weak_vis, impact, ties, impacted, online
 ) -> float:
     """Fill ``bars[:, k]`` for every class k of exposure; return the largest share probability.
 
     ``affinity`` is the post's row of ``Params.affinity`` (one value per audience group).
-    Class k = group + groups x negative + 2 groups x strong. Rows, as coin thresholds:
+    Class k = group + groups x negative + 2 groups x strong. ``online[g]``: the share of group
+    g online this step, which multiplies the visibility (empty: everyone is). Rows, as coin
+    thresholds:
     P(share), P(seen | no share), P(engaged | seen, no share), and P(share) / the largest
     P(share) (how a candidate found by geometric jumps is thinned to its class). Asking "share?"
     first and the rest given "no share" makes the joint law per exposure exactly
@@ -66,17 +73,18 @@ def class_thresholds(
             for neg in range(2 if impacted else 1):
                 for s in range(n_seg):
                     k = s + n_seg * neg + 2 * n_seg * strong
+                    vis_s = tie_vis * online[s] if online.shape[0] > 0 else tie_vis
                     engaged = appeal * affinity[s] * decay
                     if neg:
                         engaged *= impact
                     engaged = min(1.0, engaged)
-                    p_share = tie_vis * engaged * stick
+                    p_share = vis_s * engaged * stick
                     if second:
                         bars[3, k] = coin_bar(p_share / p_max) if p_max > 0.0 else np.uint64(0)
                         continue
                     bars[0, k] = coin_bar(p_share)
                     bars[1, k] = coin_bar(
-                        (tie_vis - p_share) / (1.0 - p_share) if p_share < 1.0 else 0.0
+                        (vis_s - p_share) / (1.0 - p_share) if p_share < 1.0 else 0.0
                     )
                     bars[2, k] = coin_bar(
                         (engaged - engaged * stick) / (1.0 - engaged * stick)
@@ -108,6 +116,17 @@ def funnel_keys(keys, post, purpose_base, attempt):
 
 
 @jit
+def timing_keys(timing, keys, p: int, t: int, attempt: int):
+    """Keys of a post's reading priorities at step t and of its fatigue coins (0: no timing)."""
+    if timing is None:
+        return np.uint64(0), np.uint64(0)
+    return (
+        derive(post_key(keys, p, FOR_ATTENTION, False, 0), t),
+        post_key(keys, p, FOR_FATIGUE, True, attempt),
+    )
+
+
+@jit
 def cascade_step(
     graph: Graph, params: Params, posts: Posts, state: State, frontier, age: int, attempt: int, bars
 ) -> None:
@@ -117,6 +136,11 @@ def cascade_step(
     class's); with the funnel on, every other tie is seen and engaged with the probabilities
     given no share. Candidates come from u's jumps, coins from (post, tie), both also of
     ``attempt`` when > 0: repeat posts at that step (the crisis's persistence).
+
+    Under ``params.timing`` (:mod:`simulation.kernel.timing`) the visibility is also times the
+    share of the receiver's class online this step, a person reads only the feed items their
+    attention keeps, and fatigue thins engagement: engaged = engaged without fatigue and a coin
+    of P = what fatigue leaves of the appeal, so P(engaged) = appeal x ... x fatigue exactly.
     """
     info = state.post
     p = info[I_POST]
@@ -124,6 +148,8 @@ def cascade_step(
     n_seg = affinity.shape[0]
     ties = graph.tie_strong.shape[0] > 0
     impacted = info[I_IMPACTED] > 0 and posts.impact[p] != 1.0
+    timing = params.timing
+    t = state.cursor[C_STEP]
     p_max = class_thresholds(
         bars,
         affinity,
@@ -136,9 +162,11 @@ def cascade_step(
         posts.impact[p],
         ties,
         impacted,
+        online_now(timing, t, affinity[:0]),
     )
     negative_post = info[I_NEGATIVE] != 0
-    if p_max <= 0.0 and not params.funnel and not negative_post:
+    worn = wears(timing)
+    if p_max <= 0.0 and not params.funnel and not negative_post and not worn:
         return
     log_q = np.log1p(-p_max) if p_max < 1.0 else -np.inf
     thin_bar = bars[3]
@@ -154,6 +182,7 @@ def cascade_step(
     k_engage = post_key(keys, p, FOR_ENGAGE, True, attempt)
     k_funnel = funnel_keys(keys, p, 0, attempt)
     b_funnel = funnel_bars(posts, p)
+    k_read, k_fatigue = timing_keys(params.timing, keys, p, t, attempt)
 
     indptr = graph.indptr
     indices = graph.indices
@@ -162,9 +191,11 @@ def cascade_step(
     stamp, flags, count, required = state.stamp, state.flags, state.count, state.required
     counters, segment_counters = state.counters, state.segment_counters
     epoch = state.cursor[C_EPOCH]
+    now = epoch * SPAN + t
     funnel = params.funnel
-    # Who saw the crisis changes who shares the brand's posts: always decide its exposures.
-    every = funnel or negative_post
+    # Who saw the crisis changes who shares the brand's posts, and so does fatigue (every
+    # exposure seen wears): always decide their exposures.
+    every = funnel or negative_post or worn
     tree = (state.order, state.parent, state.depth, state.root)
     own = info[I_BRAND]
     track = info[I_TRACK] != 0
@@ -173,6 +204,7 @@ def cascade_step(
     own_stamp, own_flags = brand_stamp[own], brand_flags[own]
     own_counters, own_segments = state.brand_counters[own], state.brand_segment_counters[own]
     negative_stamp, negative_flags = state.negative_stamp, state.negative_flags
+    rooms = state.rooms
     for i in range(frontier.shape[0]):
         u = frontier[i]
         a = indptr[u]
@@ -205,11 +237,18 @@ def cascade_step(
                     nxt = j + 1 + skip(jumps, draw, log_q, b - j - 1)
                     draw += 1
                 if coin(k_share, lane, j, thin_bar[k]):
+                    if not reads(timing, rooms, now, k_read, j, v):
+                        j = j + 1 if every else nxt  # a share v did not read: not seen
+                        continue
                     touch(stamp, flags, count, required, epoch, v)
                     new = 0
                     if every:
                         new = see(flags, counters, segment_counters, seg, v, False)
-                    if not flags[v] & SHARED:
+                    within = feed_factor(timing, rooms, own, now, v)
+                    keen = fresh(timing, rooms, own, epoch, t, v, k_fatigue, lane, j, within)
+                    if worn:
+                        wear(timing, rooms, own, epoch, t, v)
+                    if keen and not flags[v] & SHARED:
                         if funnel:
                             new |= engage(
                                 flags,
@@ -230,14 +269,19 @@ def cascade_step(
                         mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
                     j = j + 1 if every else nxt
                     continue
-            if not every:
+                if not every:
+                    j = nxt
+                    continue
+            elif not every:
                 j = nxt
                 continue
             # Not a share: maybe seen, maybe engaged.
-            if coin(k_seen, lane, j, seen_bar[k]):
+            if coin(k_seen, lane, j, seen_bar[k]) and reads(timing, rooms, now, k_read, j, v):
                 touch(stamp, flags, count, required, epoch, v)
                 new = see(flags, counters, segment_counters, seg, v, False)
-                if funnel and not flags[v] & SHARED and coin(k_engage, lane, j, engage_bar[k]):
+                keen = funnel and not flags[v] & SHARED and coin(k_engage, lane, j, engage_bar[k])
+                within = feed_factor(timing, rooms, own, now, v)
+                if keen and fresh(timing, rooms, own, epoch, t, v, k_fatigue, lane, j, within):
                     new |= engage(
                         flags,
                         counters,
@@ -250,6 +294,8 @@ def cascade_step(
                         v,
                         False,
                     )
+                if worn:
+                    wear(timing, rooms, own, epoch, t, v)
                 if track and new:
                     mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
             j += 1
