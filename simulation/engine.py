@@ -18,6 +18,7 @@ import numpy as np
 from simulation import kernel, kernel_inputs, shortlist
 from simulation._jit import threads
 from simulation.errors import Problem, ScenarioError
+from simulation.kernel.batched import run_batched, supports
 from simulation.kernel_inputs import kernel_params
 from simulation.metrics import Layout, needs, resolve_metrics, summarize
 from simulation.network import SocialGraph, build_graph
@@ -410,28 +411,46 @@ def simulate(
     depth = np.zeros(runs, np.int64)
     timeline_sum = np.zeros((workers, 2, steps + 2, width), np.int64)
 
+    batched = supports(params, prepared.campaign, tree)
     done = 0
     while done < runs:
         size = min(_BATCH, runs - done)
         part = slice(done, done + size)
-        kernel.run_replicates(
-            prepared.arrays,
-            params,
-            prepared.campaign,
-            np.uint64(seed),
-            first_run + done,
-            size,
-            steps,
-            min(workers, size),
-            tree,
-            finals[part],
-            segment_finals[part],
-            lengths[part],
-            peak[part],
-            virality[part],
-            depth[part],
-            timeline_sum,
-        )
+        if batched:  # 64 replicates per traversal, bit-identical (simulation.kernel.batched)
+            run_batched(
+                prepared.arrays,
+                params,
+                prepared.campaign,
+                np.uint64(seed),
+                first_run + done,
+                size,
+                steps,
+                workers,
+                finals[part],
+                segment_finals[part],
+                lengths[part],
+                peak[part],
+                timeline_sum,
+            )
+        else:
+            kernel.run_replicates(
+                prepared.arrays,
+                params,
+                prepared.campaign,
+                np.uint64(seed),
+                first_run + done,
+                size,
+                steps,
+                min(workers, size),
+                tree,
+                finals[part],
+                segment_finals[part],
+                lengths[part],
+                peak[part],
+                virality[part],
+                depth[part],
+                timeline_sum,
+            )
         done += size
         if progress is not None:
             progress(done, runs)

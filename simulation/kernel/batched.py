@@ -1,0 +1,523 @@
+"""The batched path: the 64 replicates of a coin block in one traversal, one bit per replicate.
+
+Replicates ``64 b .. 64 b + 63`` share their block's coin key (see
+:func:`~simulation.kernel.random.coin`), so one hash gives a digit of a tie's uniform for all
+64 of them. A batch keeps, per person, a 64-bit mask of the replicates (lanes) in which they
+have shared and one of those in which they shared in the last step, and one frontier per step:
+the union over lanes of last step's sharers. Each sharer u of the frontier walks, for each of
+its lanes, the same geometric jumps as the scalar path (u's own uniforms under the lane's
+replicate key) to mark candidate ties; each candidate tie then gets one bit-sliced thinning
+coin for all its lanes at once (:func:`lane_coins`: digits compared most significant first
+until every asked lane is decided). Per-lane counts are added bit by bit as people share.
+
+Results are bit-identical to the scalar path (tests/test_batched.py): who shares in a step
+under the pure independent cascade does not depend on the order the frontier is processed
+(a tie is live or not whatever reaches it first), and neither do the counts served here.
+
+What it serves is an explicit whitelist (:func:`supports`): one post of one brand under the
+cascade rule, no funnel, no cascade trees, no ads, crisis, repeat posts, exclusive market or
+brand tracking, and no ``Params``/``Campaign`` fields it does not know. Everything else takes
+the scalar path (:mod:`simulation.kernel.replicates`).
+
+Memory per thread: four ``n``-long arrays (two 64-bit masks, two frontiers) plus the seed draw's
+scratch: about 40 bytes per person, whatever the number of replicates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation._jit import jit
+from simulation.kernel.layout import (
+    CASCADE,
+    FOR_JUMP,
+    FOR_SEEDS,
+    FOR_SHARE,
+    MENTIONS,
+    N_COUNTERS,
+    N_SEGMENT_COUNTERS,
+    REACH,
+    SEG_REACH,
+    SEG_SHARERS,
+    SHARERS,
+    SHARES,
+    Campaign,
+    Graph,
+    Params,
+)
+from simulation.kernel.person import draw_seeds
+from simulation.kernel.random import (
+    _LEVEL_STRIDE,
+    ALWAYS,
+    GOLDEN,
+    block_key,
+    derive,
+    replicate_key,
+    skip,
+    splitmix64,
+)
+from simulation.kernel.rules.cascade import class_thresholds
+
+__all__ = ["lane_coins", "run_batched", "supports"]
+
+LANES = 64
+# The fields of Params and Campaign this path knows; a new field (a feature it does not
+# implement) sends the scenario to the scalar path until it is added here.
+_PARAMS = ("affinity", "funnel", "strong_visibility", "weak_visibility", "threshold", "bass")
+_CAMPAIGN = (
+    "posts",
+    "seed_sets",
+    "ads",
+    "crisis",
+    "crisis_post",
+    "brands",
+    "real_brands",
+    "exclusive",
+    "seed_slots",
+)
+
+
+def supports(params: Params, campaign: Campaign, tree: bool) -> bool:
+    """Whether the batched path serves this run (the whitelist; else the scalar path).
+
+    Served: one post of one brand under the cascade rule with sharers-only counting (no
+    funnel), no cascade trees, no ads, no crisis, no repeat posts, no exclusive market, no
+    brand tracking, segments and tie strengths in any form, random or fixed seeds, any start
+    step and decay.
+    """
+    if tuple(params._fields) != _PARAMS or tuple(campaign._fields) != _CAMPAIGN:
+        return False
+    posts = campaign.posts
+    return bool(
+        not tree
+        and not params.funnel
+        and params.threshold is None
+        and params.bass is None
+        and np.ndim(params.affinity) == 1
+        and campaign.ads is None
+        and campaign.crisis is None
+        and campaign.crisis_post < 0
+        and campaign.brands == 1
+        and campaign.real_brands == 1
+        and not campaign.exclusive
+        and posts.brand.shape[0] == 1
+        and posts.rule[0] == CASCADE
+        and posts.track[0] == 0
+        and posts.persistence[0] == 0.0
+        and posts.brand[0] == 0
+    )
+
+
+@jit(inline="always")
+def lane_coins(key: np.uint64, index: int, bar: np.uint64, ask: np.uint64) -> np.uint64:
+    """The lanes of ``ask`` whose coin ``coin(key, lane, index, bar)`` succeeds, all at once.
+
+    Digit k of every lane's uniform is one bit of the same hash, so the comparison with the
+    threshold runs digit by digit for the undecided lanes together.
+    """
+    if bar == ALWAYS:
+        return ask
+    rest = np.uint64(bar)
+    counter = np.uint64(key) + np.uint64(index) * _LEVEL_STRIDE
+    undecided = ask
+    won = np.uint64(0)
+    one = np.uint64(1)
+    while rest != 0 and undecided != 0:
+        digits = splitmix64(counter)
+        if rest >> np.uint64(63):
+            won |= undecided & ~digits  # digit 0 under a threshold digit 1: U < bar
+            undecided &= digits
+        else:
+            undecided &= ~digits  # digit 1 over a threshold digit 0: U > bar
+        rest = rest << one
+        counter += GOLDEN
+    return won
+
+
+_DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_DEBRUIJN_INDEX = np.zeros(64, np.int64)
+for _i in range(64):
+    _DEBRUIJN_INDEX[((int(_DEBRUIJN) << _i) % 2**64) >> 58] = _i
+
+
+@jit(inline="always")
+def _lowest(x: np.uint64) -> int:
+    """Index of the lowest set bit of a non-zero word (a de Bruijn multiplication)."""
+    low = x & (~x + np.uint64(1))
+    return _DEBRUIJN_INDEX[(low * _DEBRUIJN) >> np.uint64(58)]
+
+
+@jit
+def _record(counts, lanes, lane) -> None:
+    """Lane's flat tally (the brand's row = the post's row, then the post's, then the crisis)."""
+    counts[:] = 0
+    for i in range(N_COUNTERS):
+        counts[i] = lanes[lane, i]
+        counts[N_COUNTERS + i] = lanes[lane, i]
+
+
+@jit
+def _spread(
+    indptr,
+    indices,
+    segment_of,
+    tie_strong,
+    strong_offset,
+    thin_bar,
+    p_max,
+    jump_keys,
+    k_share,
+    shared,
+    fresh,
+    born,
+    cur,
+    n_cur,
+    nxt,
+    touched,
+    n_touched,
+    cand,
+    lanes,
+    lane_segments,
+):
+    """One step: the frontier ``cur`` (lanes in ``fresh``) tries its ties; returns the sizes.
+
+    Returns (people in the next frontier ``nxt``, with their lanes in ``born``; people touched).
+    """
+    ties = tie_strong.shape[0] > 0
+    log_q = np.log1p(-p_max) if p_max < 1.0 else -np.inf
+    one = np.uint64(1)
+    n_nxt = 0
+    for i in range(n_cur):
+        u = cur[i]
+        mask = fresh[u]
+        fresh[u] = 0
+        a = indptr[u]
+        b = indptr[u + 1]
+        if b == a:
+            continue
+        # Candidates per lane: the scalar path's geometric jumps over u's ties.
+        any_cand = False
+        if p_max >= 1.0:
+            for j in range(b - a):
+                cand[j] = mask
+            any_cand = True
+        else:
+            for j in range(b - a):
+                cand[j] = 0
+            rest = mask
+            while rest != 0:
+                lane = _lowest(rest)
+                bit = one << np.uint64(lane)
+                rest &= ~bit
+                jumps = derive(jump_keys[lane], u)
+                draw = 0
+                j = a + skip(jumps, draw, log_q, b - a)
+                draw += 1
+                while j < b:
+                    cand[j - a] |= bit
+                    any_cand = True
+                    j = j + 1 + skip(jumps, draw, log_q, b - j - 1)
+                    draw += 1
+        if not any_cand:
+            continue
+        for j in range(a, b):
+            ask = cand[j - a]
+            if ask == 0:
+                continue
+            v = indices[j]
+            seg = segment_of[v]
+            k = seg
+            if ties:
+                k += strong_offset * tie_strong[j]
+            new = lane_coins(k_share, j, thin_bar[k], ask) & ~shared[v]
+            if new == 0:
+                continue
+            if shared[v] == 0:
+                touched[n_touched] = v
+                n_touched += 1
+            if born[v] == 0:
+                nxt[n_nxt] = v
+                n_nxt += 1
+            shared[v] |= new
+            born[v] |= new
+            while new != 0:
+                lane = _lowest(new)
+                new &= ~(one << np.uint64(lane))
+                lanes[lane, SHARERS] += 1
+                lanes[lane, SHARES] += 1
+                lane_segments[lane, seg, SEG_SHARERS] += 1
+    return n_nxt, n_touched
+
+
+@jit
+def run_batch(
+    graph: Graph,
+    params: Params,
+    campaign: Campaign,
+    seed: np.uint64,
+    first: int,
+    lo: int,
+    hi: int,
+    steps: int,
+    work,
+    masks,
+    chosen,
+    scratch,
+    seeds,
+    cand,
+    serial,
+    finals,
+    segment_counts,
+    lengths,
+    peaks,
+    timeline_sum,
+) -> None:
+    """Replicates ``lo .. hi - 1`` (within one block; output rows ``lo - first ..``) at once.
+
+    ``work`` int32[3, n] (two frontiers, people touched) and ``masks`` uint64[3, n] (shared,
+    shared last step, shared this step; zero on entry and on return) are the thread's.
+    """
+    posts = campaign.posts
+    sets = campaign.seed_sets
+    indptr, indices = graph.indptr, graph.indices
+    segment_of = graph.segment_of
+    tie_strong = graph.tie_strong
+    ties = tie_strong.shape[0] > 0
+    affinity = params.affinity
+    n_seg = affinity.shape[0]
+    start = posts.start[0]
+    s = posts.seed_set[0]
+    cur, nxt, touched = work[0], work[1], work[2]
+    shared, fresh, born = masks[0], masks[1], masks[2]
+
+    lane0 = lo & 63
+    nl = hi - lo
+    lanes = np.zeros((LANES, N_COUNTERS), np.int64)
+    lane_segments = np.zeros((LANES, segment_counts.shape[1], N_SEGMENT_COUNTERS), np.int64)
+    jump_keys = np.empty(LANES, np.uint64)
+    seed_keys = np.empty(LANES, np.uint64)
+    before = np.zeros(LANES, np.int64)
+    most = np.zeros(LANES, np.int64)
+    peak = np.zeros(LANES, np.int64)
+    counts = np.zeros(finals.shape[1], np.int64)
+    bars = np.zeros((4, 4 * n_seg), np.uint64)
+    running = np.uint64(0)
+    for i in range(nl):
+        lane = lane0 + i
+        running |= np.uint64(1) << np.uint64(lane)
+        key = replicate_key(seed, np.uint64(lo + i))
+        jump_keys[lane] = derive(derive(key, 0), FOR_JUMP)
+        seed_keys[lane] = derive(derive(key, FOR_SEEDS), s)
+    k_share = derive(derive(block_key(seed, np.uint64(lo)), 0), FOR_SHARE)
+    n_touched = 0
+    n_cur = 0
+    t = 0
+    while True:
+        if t == start:  # the seeds post, lane by lane
+            budget = sets.budget[s]
+            for i in range(nl):
+                lane = lane0 + i
+                bit = np.uint64(1) << np.uint64(lane)
+                if budget > 0:
+                    pool = sets.people[sets.pool_lo[s] : sets.pool_hi[s]]
+                    serial[0] += 1
+                    m = draw_seeds(seed_keys[lane], pool, budget, chosen, serial[0], scratch, seeds)
+                    people = seeds[:m]
+                else:
+                    people = sets.people[sets.fixed_lo[s] : sets.fixed_hi[s]]
+                for k in range(people.shape[0]):
+                    v = people[k]
+                    if shared[v] & bit:
+                        continue
+                    if shared[v] == 0:
+                        touched[n_touched] = v
+                        n_touched += 1
+                    if fresh[v] == 0:
+                        cur[n_cur] = v
+                        n_cur += 1
+                    shared[v] |= bit
+                    fresh[v] |= bit
+                    seg = segment_of[v]
+                    lanes[lane, REACH] += 1
+                    lanes[lane, SHARERS] += 1
+                    lane_segments[lane, seg, SEG_REACH] += 1
+                    lane_segments[lane, seg, SEG_SHARERS] += 1
+        elif t > start and n_cur > 0:
+            age = t - start - 1
+            p_max = class_thresholds(
+                bars,
+                affinity,
+                posts.visibility[0],
+                posts.appeal[0],
+                posts.stickiness[0],
+                posts.decay[0] ** age,
+                params.strong_visibility,
+                params.weak_visibility,
+                posts.impact[0],
+                ties,
+                False,
+            )
+            if p_max > 0.0:
+                n_cur, n_touched = _spread(
+                    indptr,
+                    indices,
+                    segment_of,
+                    tie_strong,
+                    2 * n_seg,
+                    bars[3],
+                    p_max,
+                    jump_keys,
+                    k_share,
+                    shared,
+                    fresh,
+                    born,
+                    cur,
+                    n_cur,
+                    nxt,
+                    touched,
+                    n_touched,
+                    cand,
+                    lanes,
+                    lane_segments,
+                )
+            else:
+                for i in range(n_cur):
+                    fresh[cur[i]] = 0
+                n_cur = 0
+            cur, nxt = nxt, cur
+            fresh, born = born, fresh
+        # The step's tally, lane by lane; a lane whose replicate ends here is written out.
+        for i in range(nl):
+            lane = lane0 + i
+            bit = np.uint64(1) << np.uint64(lane)
+            if not running & bit:
+                continue
+            now = lanes[lane, SHARERS]
+            lanes[lane, MENTIONS] = now
+            if t > 0 and now - before[lane] > most[lane]:
+                most[lane] = now - before[lane]
+                peak[lane] = t
+            new = now - before[lane]
+            before[lane] = now
+            _record(counts, lanes, lane)
+            timeline_sum[0, t, :] += counts
+            if t >= steps or (t >= start and new == 0):
+                row = lo - first + i
+                timeline_sum[1, t + 1, :] += counts
+                finals[row, :] = counts
+                segment_counts[row, :, :] = lane_segments[lane]
+                lengths[row] = t
+                peaks[row] = peak[lane]
+                running &= ~bit
+        if running == 0:
+            break
+        t += 1
+    for k in range(n_cur):
+        fresh[cur[k]] = 0
+    for k in range(n_touched):
+        shared[touched[k]] = 0
+
+
+@jit
+def run_blocks(
+    graph: Graph,
+    params: Params,
+    campaign: Campaign,
+    seed: np.uint64,
+    first: int,
+    runs: int,
+    worker: int,
+    workers: int,
+    steps: int,
+    finals,
+    segment_counts,
+    lengths,
+    peaks,
+    timeline_sum,
+) -> None:
+    """Worker ``worker``'s batches: the blocks of 64 replicates b = worker, worker + workers, ..."""
+    n = graph.indptr.shape[0] - 1
+    work = np.empty((3, n), np.int32)
+    masks = np.zeros((3, n), np.uint64)
+    chosen = np.zeros(n, np.int64)
+    scratch = np.empty(n, np.int64)
+    seeds = np.empty(max(campaign.seed_slots, 1), np.int32)
+    degree = 0
+    for u in range(n):
+        degree = max(degree, graph.indptr[u + 1] - graph.indptr[u])
+    cand = np.empty(max(degree, 1), np.uint64)
+    serial = np.zeros(1, np.int64)
+    end = first + runs
+    b = (first >> 6) + worker
+    while (b << 6) < end:
+        lo = max(first, b << 6)
+        hi = min(end, (b + 1) << 6)
+        run_batch(
+            graph,
+            params,
+            campaign,
+            seed,
+            first,
+            lo,
+            hi,
+            steps,
+            work,
+            masks,
+            chosen,
+            scratch,
+            seeds,
+            cand,
+            serial,
+            finals,
+            segment_counts,
+            lengths,
+            peaks,
+            timeline_sum,
+        )
+        b += workers
+
+
+def run_batched(
+    graph: Graph,
+    params: Params,
+    campaign: Campaign,
+    seed: np.uint64,
+    first_run: int,
+    runs: int,
+    steps: int,
+    workers: int,
+    finals: np.ndarray,
+    segment_counts: np.ndarray,
+    lengths: np.ndarray,
+    peaks: np.ndarray,
+    timeline_sum: np.ndarray,
+) -> None:
+    """Replicates first_run .. first_run + runs - 1, a block of 64 per traversal, on threads.
+
+    The outputs are those of :func:`~simulation.kernel.replicates.run_replicates` (without
+    trees); ``timeline_sum[w]`` is worker w's.
+    """
+    from simulation.kernel.replicates import in_threads
+
+    blocks = ((first_run + runs - 1) >> 6) - (first_run >> 6) + 1 if runs > 0 else 0
+    workers = max(1, min(workers, blocks))
+
+    def job(w: int) -> None:
+        run_blocks(
+            graph,
+            params,
+            campaign,
+            seed,
+            first_run,
+            runs,
+            w,
+            workers,
+            steps,
+            finals,
+            segment_counts,
+            lengths,
+            peaks,
+            timeline_sum[w],
+        )
+
+    in_threads(job, workers)
