@@ -176,6 +176,7 @@ def _spread(
     touched,
     n_touched,
     cand,
+    picked,
     lanes,
     lane_segments,
 ):
@@ -195,15 +196,15 @@ def _spread(
         b = indptr[u + 1]
         if b == a:
             continue
-        # Candidates per lane: the scalar path's geometric jumps over u's ties.
-        any_cand = False
+        # Candidates per lane: the scalar path's geometric jumps over u's ties, gathered in
+        # ``picked`` (``cand`` is all zeros between people).
+        n_picked = 0
         if p_max >= 1.0:
-            for j in range(b - a):
-                cand[j] = mask
-            any_cand = True
+            for j in range(a, b):
+                cand[j - a] = mask
+                picked[n_picked] = j
+                n_picked += 1
         else:
-            for j in range(b - a):
-                cand[j] = 0
             rest = mask
             while rest != 0:
                 lane = _lowest(rest)
@@ -214,16 +215,16 @@ def _spread(
                 j = a + skip(jumps, draw, log_q, b - a)
                 draw += 1
                 while j < b:
+                    if cand[j - a] == 0:
+                        picked[n_picked] = j
+                        n_picked += 1
                     cand[j - a] |= bit
-                    any_cand = True
                     j = j + 1 + skip(jumps, draw, log_q, b - j - 1)
                     draw += 1
-        if not any_cand:
-            continue
-        for j in range(a, b):
+        for c in range(n_picked):
+            j = picked[c]
             ask = cand[j - a]
-            if ask == 0:
-                continue
+            cand[j - a] = 0
             v = indices[j]
             seg = segment_of[v]
             k = seg
@@ -265,6 +266,7 @@ def run_batch(
     scratch,
     seeds,
     cand,
+    picked,
     serial,
     finals,
     segment_counts,
@@ -377,6 +379,7 @@ def run_batch(
                     touched,
                     n_touched,
                     cand,
+                    picked,
                     lanes,
                     lane_segments,
                 )
@@ -445,7 +448,8 @@ def run_blocks(
     degree = 0
     for u in range(n):
         degree = max(degree, graph.indptr[u + 1] - graph.indptr[u])
-    cand = np.empty(max(degree, 1), np.uint64)
+    cand = np.zeros(max(degree, 1), np.uint64)
+    picked = np.empty(max(degree, 1), np.int64)
     serial = np.zeros(1, np.int64)
     end = first + runs
     b = (first >> 6) + worker
@@ -467,6 +471,7 @@ def run_blocks(
             scratch,
             seeds,
             cand,
+            picked,
             serial,
             finals,
             segment_counts,
