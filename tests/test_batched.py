@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import make_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_invariants import scenarios
+from test_invariants import probability, scenarios
 
 from simulation import kernel
 from simulation.engine import prepare, simulate
@@ -60,6 +61,49 @@ def test_batched_path_equals_scalar_path(scenario, seed, first_run, runs, worker
     scalar, batched = both_paths(scenario, seed, first_run, runs, workers)
     for a, b in zip(scalar, batched, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@st.composite
+def served(draw):
+    """Random scenarios the batched path serves: tie strengths, a late post, decay, seeds."""
+    data = draw(scenarios(rules=("cascade",))).to_toml_dict()
+    if draw(st.booleans()):
+        data["ties"] = {
+            "strong_visibility": draw(probability),
+            "weak_visibility": draw(probability),
+        }
+    if draw(st.booleans()):
+        data["posts"] = [
+            {"name": "late", "start": draw(st.integers(0, 4)), "appeal": draw(probability)}
+        ]
+    return make_scenario(data.pop("network"), **data)
+
+
+@SETTINGS
+@given(served(), st.integers(0, 2**32), st.integers(0, 200), st.integers(1, 130))
+def test_batched_path_equals_scalar_path_with_ties_and_a_late_post(scenario, seed, first, runs):
+    scalar, batched = both_paths(scenario, seed, first, runs, 2)
+    for a, b in zip(scalar, batched, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fields_it_does_not_know_send_a_run_to_the_scalar_path():
+    from collections import namedtuple
+
+    from helpers import independent_cascade
+
+    scenario = independent_cascade(
+        {"kind": "erdos_renyi", "n": 50, "mean_degree": 3, "seed": 1}, 0.3
+    )
+    prepared = prepare(scenario)
+    params = kernel_params(scenario, funnel=False)
+    assert supports(params, prepared.campaign, tree=False)
+    assert not supports(params, prepared.campaign, tree=True)
+    assert not supports(params._replace(funnel=True), prepared.campaign, tree=False)
+    extended = namedtuple("Params", [*params._fields, "attention"])(*params, None)
+    assert not supports(extended, prepared.campaign, tree=False)
+    wider = namedtuple("Campaign", [*prepared.campaign._fields, "caps"])(*prepared.campaign, None)
+    assert not supports(params, wider, tree=False)
 
 
 @SETTINGS
