@@ -42,7 +42,14 @@ import bench_kernel  # noqa: E402
 import bench_scale  # noqa: E402
 import bench_startup  # noqa: E402
 
-QUICK_PEERS = ("kernel", "kernel-1-thread", "kernel-funnel", "cynetdiff", "networkx")
+QUICK_PEERS = (
+    "kernel",
+    "kernel-scalar",
+    "kernel-1-thread",
+    "kernel-funnel",
+    "cynetdiff",
+    "networkx",
+)
 
 
 def best_of(measure, repeat: int, key: str, *, higher: bool) -> dict | None:
