@@ -19,8 +19,10 @@ cascade rule, no funnel, no cascade trees, no ads, crisis, repeat posts, exclusi
 brand tracking, and no ``Params``/``Campaign`` fields it does not know. Everything else takes
 the scalar path (:mod:`simulation.kernel.replicates`).
 
-Memory per thread: four ``n``-long arrays (two 64-bit masks, two frontiers) plus the seed draw's
-scratch: about 40 bytes per person, whatever the number of replicates.
+Memory per thread: three 64-bit masks and three int32 lists per person (shared, shared last
+step, shared this step; two frontiers and the people touched, cleared through that list after
+each batch) and the seed draw's scratch: 52 bytes per person, whatever the number of
+replicates (a million people: 52 MB per thread).
 """
 
 from __future__ import annotations
