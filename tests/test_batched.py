@@ -65,7 +65,7 @@ def test_batched_path_equals_scalar_path(scenario, seed, first_run, runs, worker
 
 @st.composite
 def served(draw):
-    """Random scenarios the batched path serves: tie strengths, a late post, decay, seeds."""
+    """Random scenarios the batched path serves: ties, a late post, decay, seeds, competitors."""
     data = draw(scenarios(rules=("cascade",))).to_toml_dict()
     if draw(st.booleans()):
         data["ties"] = {
@@ -76,12 +76,24 @@ def served(draw):
         data["posts"] = [
             {"name": "late", "start": draw(st.integers(0, 4)), "appeal": draw(probability)}
         ]
+    most = min(3, data["network"]["n"])
+    data["competitors"] = [
+        {
+            "name": f"rival{i}",
+            "start": draw(st.integers(0, 4)),
+            "content": {**data["content"], "stickiness": draw(probability)},
+            "seeding": {"strategy": "random", "budget": draw(st.integers(0, most))},
+        }
+        for i in range(draw(st.integers(0, 2)))
+    ]
     return make_scenario(data.pop("network"), **data)
 
 
 @SETTINGS
 @given(served(), st.integers(0, 2**32), st.integers(0, 200), st.integers(1, 130))
-def test_batched_path_equals_scalar_path_with_ties_and_a_late_post(scenario, seed, first, runs):
+def test_batched_path_equals_scalar_path_with_ties_late_posts_and_competitors(
+    scenario, seed, first, runs
+):
     scalar, batched = both_paths(scenario, seed, first, runs, 2)
     for a, b in zip(scalar, batched, strict=True):
         np.testing.assert_array_equal(a, b)

@@ -14,12 +14,12 @@ Results are bit-identical to the scalar path (tests/test_batched.py): who shares
 under the pure independent cascade does not depend on the order the frontier is processed
 (a tie is live or not whatever reaches it first), and neither do the counts served here.
 
-What it serves is an explicit whitelist (:func:`supports`): one post of one brand under the
+What it serves is an explicit whitelist (:func:`supports`): one post per brand under the
 cascade rule, no funnel, no cascade trees, no ads, crisis, repeat posts, exclusive market or
 brand tracking, and no ``Params``/``Campaign`` fields it does not know. Everything else takes
 the scalar path (:mod:`simulation.kernel.replicates`).
 
-Memory per thread: three 64-bit masks and three int32 lists per person (shared, shared last
+Memory per thread and post: three 64-bit masks and three int32 lists per person (shared, shared last
 step, shared this step; two frontiers and the people touched, cleared through that list after
 each batch) and the seed draw's scratch: 52 bytes per person, whatever the number of
 replicates (a million people: 52 MB per thread).
@@ -82,14 +82,15 @@ _CAMPAIGN = (
 def supports(params: Params, campaign: Campaign, tree: bool) -> bool:
     """Whether the batched path serves this run (the whitelist; else the scalar path).
 
-    Served: one post of one brand under the cascade rule with sharers-only counting (no
-    funnel), no cascade trees, no ads, no crisis, no repeat posts, no exclusive market, no
-    brand tracking, segments and tie strengths in any form, random or fixed seeds, any start
-    step and decay.
+    Served: one post per brand (competitors included: without an exclusive market their posts
+    never meet) under the cascade rule with sharers-only counting (no funnel), no cascade
+    trees, no ads, no crisis, no repeat posts, no brand tracking; segments and tie strengths in
+    any form, random or fixed seeds, any start step and decay.
     """
     if tuple(params._fields) != _PARAMS or tuple(campaign._fields) != _CAMPAIGN:
         return False
     posts = campaign.posts
+    brands = np.asarray(posts.brand)
     return bool(
         not tree
         and not params.funnel
@@ -99,14 +100,13 @@ def supports(params: Params, campaign: Campaign, tree: bool) -> bool:
         and campaign.ads is None
         and campaign.crisis is None
         and campaign.crisis_post < 0
-        and campaign.brands == 1
-        and campaign.real_brands == 1
+        and campaign.brands == campaign.real_brands
         and not campaign.exclusive
-        and posts.brand.shape[0] == 1
-        and posts.rule[0] == CASCADE
-        and posts.track[0] == 0
-        and posts.persistence[0] == 0.0
-        and posts.brand[0] == 0
+        and brands.shape[0] >= 1
+        and np.unique(brands).shape[0] == brands.shape[0]  # one post per brand
+        and np.all(np.asarray(posts.rule) == CASCADE)
+        and not np.any(np.asarray(posts.track))
+        and not np.any(np.asarray(posts.persistence))
     )
 
 
@@ -150,12 +150,18 @@ def _lowest(x: np.uint64) -> int:
 
 
 @jit
-def _record(counts, lanes, lane) -> None:
-    """Lane's flat tally (the brand's row = the post's row, then the post's, then the crisis)."""
+def _record(counts, lanes, brand_post, lane) -> None:
+    """Lane's flat tally: brand rows (each its one post's row), post rows, then the crisis."""
     counts[:] = 0
-    for i in range(N_COUNTERS):
-        counts[i] = lanes[lane, i]
-        counts[N_COUNTERS + i] = lanes[lane, i]
+    n_brands = brand_post.shape[0]
+    for b in range(n_brands):
+        p = brand_post[b]
+        if p >= 0:
+            for i in range(N_COUNTERS):
+                counts[b * N_COUNTERS + i] = lanes[p, lane, i]
+    for p in range(lanes.shape[0]):
+        for i in range(N_COUNTERS):
+            counts[(n_brands + p) * N_COUNTERS + i] = lanes[p, lane, i]
 
 
 @jit
@@ -278,8 +284,9 @@ def run_batch(
 ) -> None:
     """Replicates ``lo .. hi - 1`` (within one block; output rows ``lo - first ..``) at once.
 
-    ``work`` int32[3, n] (two frontiers, people touched) and ``masks`` uint64[3, n] (shared,
-    shared last step, shared this step; zero on entry and on return) are the thread's.
+    ``work`` int32[posts, 3, n] (two frontiers, people touched) and ``masks``
+    uint64[posts, 3, n] (shared, shared last step, shared this step; zero on entry and on
+    return) are the thread's. Posts are independent here (one per brand, no rivalry).
     """
     posts = campaign.posts
     sets = campaign.seed_sets
@@ -289,138 +296,162 @@ def run_batch(
     ties = tie_strong.shape[0] > 0
     affinity = params.affinity
     n_seg = affinity.shape[0]
-    start = posts.start[0]
-    s = posts.seed_set[0]
-    cur, nxt, touched = work[0], work[1], work[2]
-    shared, fresh, born = masks[0], masks[1], masks[2]
+    n_posts = posts.brand.shape[0]
+    brand_post = np.full(campaign.brands, -1, np.int64)
+    for p in range(n_posts):
+        brand_post[posts.brand[p]] = p
+    main = brand_post[0]
 
     lane0 = lo & 63
     nl = hi - lo
-    lanes = np.zeros((LANES, N_COUNTERS), np.int64)
-    lane_segments = np.zeros((LANES, segment_counts.shape[1], N_SEGMENT_COUNTERS), np.int64)
-    jump_keys = np.empty(LANES, np.uint64)
-    seed_keys = np.empty(LANES, np.uint64)
-    before = np.zeros(LANES, np.int64)
+    lanes = np.zeros((n_posts, LANES, N_COUNTERS), np.int64)
+    lane_segments = np.zeros(
+        (n_posts, LANES, segment_counts.shape[1], N_SEGMENT_COUNTERS), np.int64
+    )
+    jump_keys = np.empty((n_posts, LANES), np.uint64)
+    seed_keys = np.empty((n_posts, LANES), np.uint64)
+    k_share = np.empty(n_posts, np.uint64)
+    before = np.zeros((n_posts, LANES), np.int64)
     most = np.zeros(LANES, np.int64)
     peak = np.zeros(LANES, np.int64)
+    n_cur = np.zeros(n_posts, np.int64)
+    n_touched = np.zeros(n_posts, np.int64)
+    flip = np.zeros(n_posts, np.int64)
     counts = np.zeros(finals.shape[1], np.int64)
     bars = np.zeros((4, 4 * n_seg), np.uint64)
     running = np.uint64(0)
+    block = block_key(seed, np.uint64(lo))
+    for p in range(n_posts):
+        k_share[p] = derive(derive(block, p), FOR_SHARE)
     for i in range(nl):
         lane = lane0 + i
         running |= np.uint64(1) << np.uint64(lane)
         key = replicate_key(seed, np.uint64(lo + i))
-        jump_keys[lane] = derive(derive(key, 0), FOR_JUMP)
-        seed_keys[lane] = derive(derive(key, FOR_SEEDS), s)
-    k_share = derive(derive(block_key(seed, np.uint64(lo)), 0), FOR_SHARE)
-    n_touched = 0
-    n_cur = 0
+        for p in range(n_posts):
+            jump_keys[p, lane] = derive(derive(key, p), FOR_JUMP)
+            seed_keys[p, lane] = derive(derive(key, FOR_SEEDS), posts.seed_set[p])
     t = 0
     while True:
-        if t == start:  # the seeds post, lane by lane
-            budget = sets.budget[s]
-            for i in range(nl):
-                lane = lane0 + i
-                bit = np.uint64(1) << np.uint64(lane)
-                if budget > 0:
-                    pool = sets.people[sets.pool_lo[s] : sets.pool_hi[s]]
-                    serial[0] += 1
-                    m = draw_seeds(seed_keys[lane], pool, budget, chosen, serial[0], scratch, seeds)
-                    people = seeds[:m]
-                else:
-                    people = sets.people[sets.fixed_lo[s] : sets.fixed_hi[s]]
-                for k in range(people.shape[0]):
-                    v = people[k]
-                    if shared[v] & bit:
-                        continue
-                    if shared[v] == 0:
-                        touched[n_touched] = v
-                        n_touched += 1
-                    if fresh[v] == 0:
-                        cur[n_cur] = v
-                        n_cur += 1
-                    shared[v] |= bit
-                    fresh[v] |= bit
-                    seg = segment_of[v]
-                    lanes[lane, REACH] += 1
-                    lanes[lane, SHARERS] += 1
-                    lane_segments[lane, seg, SEG_REACH] += 1
-                    lane_segments[lane, seg, SEG_SHARERS] += 1
-        elif t > start and n_cur > 0:
-            age = t - start - 1
-            p_max = class_thresholds(
-                bars,
-                affinity,
-                posts.visibility[0],
-                posts.appeal[0],
-                posts.stickiness[0],
-                posts.decay[0] ** age,
-                params.strong_visibility,
-                params.weak_visibility,
-                posts.impact[0],
-                ties,
-                False,
-            )
-            if p_max > 0.0:
-                n_cur, n_touched = _spread(
-                    indptr,
-                    indices,
-                    segment_of,
-                    tie_strong,
-                    2 * n_seg,
-                    bars[3],
-                    p_max,
-                    jump_keys,
-                    k_share,
-                    shared,
-                    fresh,
-                    born,
-                    cur,
-                    n_cur,
-                    nxt,
-                    touched,
-                    n_touched,
-                    cand,
-                    picked,
-                    lanes,
-                    lane_segments,
+        for p in range(n_posts):
+            start = posts.start[p]
+            f = flip[p]
+            cur, nxt, touched = work[p, f], work[p, 1 - f], work[p, 2]
+            shared, fresh, born = masks[p, 0], masks[p, 1 + f], masks[p, 2 - f]
+            if t == start:  # the seeds post, lane by lane
+                s = posts.seed_set[p]
+                budget = sets.budget[s]
+                for i in range(nl):
+                    lane = lane0 + i
+                    bit = np.uint64(1) << np.uint64(lane)
+                    if budget > 0:
+                        pool = sets.people[sets.pool_lo[s] : sets.pool_hi[s]]
+                        serial[0] += 1
+                        m = draw_seeds(
+                            seed_keys[p, lane], pool, budget, chosen, serial[0], scratch, seeds
+                        )
+                        people = seeds[:m]
+                    else:
+                        people = sets.people[sets.fixed_lo[s] : sets.fixed_hi[s]]
+                    for k in range(people.shape[0]):
+                        v = people[k]
+                        if shared[v] & bit:
+                            continue
+                        if shared[v] == 0:
+                            touched[n_touched[p]] = v
+                            n_touched[p] += 1
+                        if fresh[v] == 0:
+                            cur[n_cur[p]] = v
+                            n_cur[p] += 1
+                        shared[v] |= bit
+                        fresh[v] |= bit
+                        seg = segment_of[v]
+                        lanes[p, lane, REACH] += 1
+                        lanes[p, lane, SHARERS] += 1
+                        lane_segments[p, lane, seg, SEG_REACH] += 1
+                        lane_segments[p, lane, seg, SEG_SHARERS] += 1
+            elif t > start and n_cur[p] > 0:
+                age = t - start - 1
+                p_max = class_thresholds(
+                    bars,
+                    affinity,
+                    posts.visibility[p],
+                    posts.appeal[p],
+                    posts.stickiness[p],
+                    posts.decay[p] ** age,
+                    params.strong_visibility,
+                    params.weak_visibility,
+                    posts.impact[p],
+                    ties,
+                    False,
                 )
-            else:
-                for i in range(n_cur):
-                    fresh[cur[i]] = 0
-                n_cur = 0
-            cur, nxt = nxt, cur
-            fresh, born = born, fresh
+                if p_max > 0.0:
+                    n_cur[p], n_touched[p] = _spread(
+                        indptr,
+                        indices,
+                        segment_of,
+                        tie_strong,
+                        2 * n_seg,
+                        bars[3],
+                        p_max,
+                        jump_keys[p],
+                        k_share[p],
+                        shared,
+                        fresh,
+                        born,
+                        cur,
+                        n_cur[p],
+                        nxt,
+                        touched,
+                        n_touched[p],
+                        cand,
+                        picked,
+                        lanes[p],
+                        lane_segments[p],
+                    )
+                else:
+                    for i in range(n_cur[p]):
+                        fresh[cur[i]] = 0
+                    n_cur[p] = 0
+                flip[p] = 1 - f
         # The step's tally, lane by lane; a lane whose replicate ends here is written out.
         for i in range(nl):
             lane = lane0 + i
             bit = np.uint64(1) << np.uint64(lane)
             if not running & bit:
                 continue
-            now = lanes[lane, SHARERS]
-            lanes[lane, MENTIONS] = now
-            if t > 0 and now - before[lane] > most[lane]:
-                most[lane] = now - before[lane]
-                peak[lane] = t
-            new = now - before[lane]
-            before[lane] = now
-            _record(counts, lanes, lane)
+            done = True
+            for p in range(n_posts):
+                now = lanes[p, lane, SHARERS]
+                lanes[p, lane, MENTIONS] = now
+                if posts.start[p] > t or now > before[p, lane]:
+                    done = False
+                if p == main and t > 0 and now - before[p, lane] > most[lane]:
+                    most[lane] = now - before[p, lane]
+                    peak[lane] = t
+                before[p, lane] = now
+            _record(counts, lanes, brand_post, lane)
             timeline_sum[0, t, :] += counts
-            if t >= steps or (t >= start and new == 0):
+            if t >= steps or done:
                 row = lo - first + i
                 timeline_sum[1, t + 1, :] += counts
                 finals[row, :] = counts
-                segment_counts[row, :, :] = lane_segments[lane]
+                if main >= 0:
+                    segment_counts[row, :, :] = lane_segments[main, lane]
+                else:
+                    segment_counts[row, :, :] = 0
                 lengths[row] = t
                 peaks[row] = peak[lane]
                 running &= ~bit
         if running == 0:
             break
         t += 1
-    for k in range(n_cur):
-        fresh[cur[k]] = 0
-    for k in range(n_touched):
-        shared[touched[k]] = 0
+    for p in range(n_posts):
+        cur, fresh = work[p, flip[p]], masks[p, 1 + flip[p]]
+        for k in range(n_cur[p]):
+            fresh[cur[k]] = 0
+        shared, touched = masks[p, 0], work[p, 2]
+        for k in range(n_touched[p]):
+            shared[touched[k]] = 0
 
 
 @jit
@@ -442,8 +473,9 @@ def run_blocks(
 ) -> None:
     """Worker ``worker``'s batches: the blocks of 64 replicates b = worker, worker + workers, ..."""
     n = graph.indptr.shape[0] - 1
-    work = np.empty((3, n), np.int32)
-    masks = np.zeros((3, n), np.uint64)
+    n_posts = campaign.posts.brand.shape[0]
+    work = np.empty((n_posts, 3, n), np.int32)
+    masks = np.zeros((n_posts, 3, n), np.uint64)
     chosen = np.zeros(n, np.int64)
     scratch = np.empty(n, np.int64)
     seeds = np.empty(max(campaign.seed_slots, 1), np.int32)
