@@ -87,9 +87,9 @@ def measure(peer: str, replicates: int) -> dict:
 
         prepared = prepare(scenario)
         if peer == "kernel-scalar":  # one replicate per traversal (no batched path)
-            import simulation.engine
+            import simulation.kernel.batched
 
-            simulation.engine.supports = lambda *_: False
+            simulation.kernel.batched.supports = lambda *_: False
         workers = 1 if peer == "kernel-1-thread" else None
         if workers:
             numba.set_num_threads(1)

@@ -18,7 +18,6 @@ import numpy as np
 from simulation import kernel, kernel_inputs, shortlist
 from simulation._jit import threads
 from simulation.errors import Problem, ScenarioError
-from simulation.kernel.batched import run_batched, supports
 from simulation.kernel_inputs import kernel_params
 from simulation.metrics import Layout, needs, resolve_metrics, summarize
 from simulation.network import SocialGraph, build_graph
@@ -411,13 +410,15 @@ def simulate(
     depth = np.zeros(runs, np.int64)
     timeline_sum = np.zeros((workers, 2, steps + 2, width), np.int64)
 
-    batched = supports(params, prepared.campaign, tree)
+    from simulation.kernel import batched as batched_path  # loads numba: only when simulating
+
+    batched = batched_path.supports(params, prepared.campaign, tree)
     done = 0
     while done < runs:
         size = min(_BATCH, runs - done)
         part = slice(done, done + size)
-        if batched:  # 64 replicates per traversal, bit-identical (simulation.kernel.batched)
-            run_batched(
+        if batched:  # 64 replicates per traversal, bit-identical to the scalar path
+            batched_path.run_batched(
                 prepared.arrays,
                 params,
                 prepared.campaign,

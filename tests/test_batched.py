@@ -138,17 +138,17 @@ def test_lane_coins_are_the_coins_of_each_lane(key, index, p, ask):
 def test_engine_takes_the_batched_path_where_it_applies(metrics, batched, monkeypatch):
     from helpers import independent_cascade
 
-    import simulation.engine as engine
+    import simulation.kernel.batched as path
 
     scenario = independent_cascade(
         {"kind": "erdos_renyi", "n": 200, "mean_degree": 4, "seed": 1}, 0.3, runs=70
     )
     taken = []
-    monkeypatch.setattr(engine, "run_batched", lambda *a: (taken.append(1), run_batched(*a))[1])
+    monkeypatch.setattr(path, "run_batched", lambda *a: (taken.append(1), run_batched(*a))[1])
     result = simulate(scenario, metrics=metrics)
     assert bool(taken) == batched
     if metrics is not None and "sharers" in metrics:
-        monkeypatch.setattr(engine, "supports", lambda *a: False)
+        monkeypatch.setattr(path, "supports", lambda *a: False)
         scalar = simulate(scenario, metrics=metrics)
         for name in metrics:
             np.testing.assert_array_equal(result.values[name], scalar.values[name])
