@@ -13,7 +13,9 @@ numbers are comparable; each child reports its replicates per second, its mean c
     python benchmarks/bench_kernel.py --peers kernel,kernel-funnel,cynetdiff
 
 Ratios are against ``kernel`` (the pure cascade, ``--metrics sharers``, all cores).
-``kernel-funnel`` is the same kernel computing every metric (the full funnel).
+``kernel-funnel`` is the same kernel computing every metric (the full funnel);
+``kernel-scalar`` the pure cascade on the scalar path (one replicate per traversal) where
+``kernel`` takes the batched path (64 replicates per traversal, ``simulation/kernel/batched.py``).
 """
 
 from __future__ import annotations
@@ -34,9 +36,19 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 N, M, P, SEEDS, GRAPH_SEED = 100_000, 5, 0.1, 50, 1
-PEERS = ("kernel", "kernel-1-thread", "kernel-funnel", "cynetdiff", "networkx", "mesa", "ndlib")
+PEERS = (
+    "kernel",
+    "kernel-scalar",
+    "kernel-1-thread",
+    "kernel-funnel",
+    "cynetdiff",
+    "networkx",
+    "mesa",
+    "ndlib",
+)
 REPLICATES = {
     "kernel": 2000,
+    "kernel-scalar": 2000,
     "kernel-1-thread": 500,
     "kernel-funnel": 500,
     "cynetdiff": 300,
@@ -74,6 +86,10 @@ def measure(peer: str, replicates: int) -> dict:
         from simulation.engine import prepare, simulate
 
         prepared = prepare(scenario)
+        if peer == "kernel-scalar":  # one replicate per traversal (no batched path)
+            import simulation.kernel.batched
+
+            simulation.kernel.batched.supports = lambda *_: False
         workers = 1 if peer == "kernel-1-thread" else None
         if workers:
             numba.set_num_threads(1)

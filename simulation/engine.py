@@ -451,28 +451,48 @@ def simulate(
     depth = np.zeros(runs, np.int64)
     timeline_sum = np.zeros((workers, 2, steps + 2, width), np.int64)
 
+    from simulation.kernel import batched as batched_path  # loads numba: only when simulating
+
+    batched = batched_path.supports(params, prepared.campaign, tree)
     done = 0
     while done < runs:
         size = min(_BATCH, runs - done)
         part = slice(done, done + size)
-        kernel.run_replicates(
-            prepared.arrays,
-            params,
-            prepared.campaign,
-            np.uint64(seed),
-            first_run + done,
-            size,
-            steps,
-            min(workers, size),
-            tree,
-            finals[part],
-            segment_finals[part],
-            lengths[part],
-            peak[part],
-            virality[part],
-            depth[part],
-            timeline_sum,
-        )
+        if batched:  # 64 replicates per traversal, bit-identical to the scalar path
+            batched_path.run_batched(
+                prepared.arrays,
+                params,
+                prepared.campaign,
+                np.uint64(seed),
+                first_run + done,
+                size,
+                steps,
+                workers,
+                finals[part],
+                segment_finals[part],
+                lengths[part],
+                peak[part],
+                timeline_sum,
+            )
+        else:
+            kernel.run_replicates(
+                prepared.arrays,
+                params,
+                prepared.campaign,
+                np.uint64(seed),
+                first_run + done,
+                size,
+                steps,
+                min(workers, size),
+                tree,
+                finals[part],
+                segment_finals[part],
+                lengths[part],
+                peak[part],
+                virality[part],
+                depth[part],
+                timeline_sum,
+            )
         done += size
         if progress is not None:
             progress(done, runs)

@@ -15,7 +15,8 @@ Rooms:
 * :mod:`~simulation.kernel.ads` — paid impressions; :mod:`~simulation.kernel.crisis` — answers;
 * :mod:`~simulation.kernel.campaign` — brands and the campaign clock (a step, in order);
 * :mod:`~simulation.kernel.trees` — cascade trees (structural virality, depth);
-* :mod:`~simulation.kernel.replicates` — the replicate loop over threads.
+* :mod:`~simulation.kernel.replicates` — the replicate loop over threads;
+* :mod:`~simulation.kernel.batched` — the batched path: 64 replicates per traversal.
 
 Design notes (see the README's "How the kernel works"): the people who shared in the previous
 step are a slice of the activation order (work proportional to the frontier's ties); per-person

@@ -1,0 +1,571 @@
+"""The batched path: the 64 replicates of a coin block in one traversal, one bit per replicate.
+
+Replicates ``64 b .. 64 b + 63`` share their block's coin key (see
+:func:`~simulation.kernel.random.coin`), so one hash gives a digit of a tie's uniform for all
+64 of them. A batch keeps, per person, a 64-bit mask of the replicates (lanes) in which they
+have shared and one of those in which they shared in the last step, and one frontier per step:
+the union over lanes of last step's sharers. Each sharer u of the frontier walks, for each of
+its lanes, the same geometric jumps as the scalar path (u's own uniforms under the lane's
+replicate key) to mark candidate ties; each candidate tie then gets one bit-sliced thinning
+coin for all its lanes at once (:func:`lane_coins`: digits compared most significant first
+until every asked lane is decided). Per-lane counts are added bit by bit as people share.
+
+Results are bit-identical to the scalar path (tests/test_batched.py): who shares in a step
+under the pure independent cascade does not depend on the order the frontier is processed
+(a tie is live or not whatever reaches it first), and neither do the counts served here.
+
+What it serves is an explicit whitelist (:func:`supports`): one post per brand under the
+cascade rule, no funnel, no cascade trees, no ads, crisis, repeat posts, exclusive market or
+brand tracking, and no ``Params``/``Campaign`` fields it does not know. Everything else takes
+the scalar path (:mod:`simulation.kernel.replicates`).
+
+Memory per thread and post: three 64-bit masks and three int32 lists per person (shared, shared last
+step, shared this step; two frontiers and the people touched, cleared through that list after
+each batch) and the seed draw's scratch: 52 bytes per person, whatever the number of
+replicates (a million people: 52 MB per thread).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation._jit import jit
+from simulation.kernel.layout import (
+    CASCADE,
+    FOR_JUMP,
+    FOR_SEEDS,
+    FOR_SHARE,
+    MENTIONS,
+    N_COUNTERS,
+    N_SEGMENT_COUNTERS,
+    REACH,
+    SEG_REACH,
+    SEG_SHARERS,
+    SHARERS,
+    SHARES,
+    Campaign,
+    Graph,
+    Params,
+)
+from simulation.kernel.person import draw_seeds
+from simulation.kernel.random import (
+    _LEVEL_STRIDE,
+    ALWAYS,
+    GOLDEN,
+    block_key,
+    derive,
+    replicate_key,
+    skip,
+    splitmix64,
+)
+from simulation.kernel.rules.cascade import class_thresholds
+
+__all__ = ["lane_coins", "run_batched", "supports"]
+
+LANES = 64
+# The fields of Params and Campaign this path knows; a new field (a feature it does not
+# implement) sends the scenario to the scalar path until it is added here.
+_PARAMS = (
+    "affinity",
+    "funnel",
+    "strong_visibility",
+    "weak_visibility",
+    "threshold",
+    "bass",
+    "timing",
+)
+_CAMPAIGN = (
+    "posts",
+    "seed_sets",
+    "ads",
+    "crisis",
+    "crisis_post",
+    "brands",
+    "real_brands",
+    "exclusive",
+    "seed_slots",
+)
+
+
+def supports(params: Params, campaign: Campaign, tree: bool) -> bool:
+    """Whether the batched path serves this run (the whitelist; else the scalar path).
+
+    Served: one post per brand (competitors included: without an exclusive market their posts
+    never meet) under the cascade rule with sharers-only counting (no funnel), no cascade
+    trees, no ads, no crisis, no repeat posts, no brand tracking; segments and tie strengths in
+    any form, random or fixed seeds, any start step and decay.
+    """
+    if tuple(params._fields) != _PARAMS or tuple(campaign._fields) != _CAMPAIGN:
+        return False
+    posts = campaign.posts
+    brands = np.asarray(posts.brand)
+    return bool(
+        not tree
+        and not params.funnel
+        and params.threshold is None
+        and params.bass is None
+        and params.timing is None
+        and campaign.ads is None
+        and campaign.crisis is None
+        and campaign.crisis_post < 0
+        and campaign.brands == campaign.real_brands
+        and not campaign.exclusive
+        and brands.shape[0] >= 1
+        and np.unique(brands).shape[0] == brands.shape[0]  # one post per brand
+        and np.all(np.asarray(posts.rule) == CASCADE)
+        and not np.any(np.asarray(posts.track))
+        and not np.any(np.asarray(posts.persistence))
+    )
+
+
+@jit(inline="always")
+def lane_coins(key: np.uint64, index: int, bar: np.uint64, ask: np.uint64) -> np.uint64:
+    """The lanes of ``ask`` whose coin ``coin(key, lane, index, bar)`` succeeds, all at once.
+
+    Digit k of every lane's uniform is one bit of the same hash, so the comparison with the
+    threshold runs digit by digit for the undecided lanes together.
+    """
+    if bar == ALWAYS:
+        return ask
+    rest = np.uint64(bar)
+    counter = np.uint64(key) + np.uint64(index) * _LEVEL_STRIDE
+    undecided = ask
+    won = np.uint64(0)
+    one = np.uint64(1)
+    while rest != 0 and undecided != 0:
+        digits = splitmix64(counter)
+        if rest >> np.uint64(63):
+            won |= undecided & ~digits  # digit 0 under a threshold digit 1: U < bar
+            undecided &= digits
+        else:
+            undecided &= ~digits  # digit 1 over a threshold digit 0: U > bar
+        rest = rest << one
+        counter += GOLDEN
+    return won
+
+
+_DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_DEBRUIJN_INDEX = np.zeros(64, np.int64)
+for _i in range(64):
+    _DEBRUIJN_INDEX[((int(_DEBRUIJN) << _i) % 2**64) >> 58] = _i
+
+
+@jit(inline="always")
+def _lowest(x: np.uint64) -> int:
+    """Index of the lowest set bit of a non-zero word (a de Bruijn multiplication)."""
+    low = x & (~x + np.uint64(1))
+    return _DEBRUIJN_INDEX[(low * _DEBRUIJN) >> np.uint64(58)]
+
+
+@jit
+def _record(counts, lanes, brand_post, lane) -> None:
+    """Lane's flat tally: brand rows (each its one post's row), post rows, then the crisis."""
+    counts[:] = 0
+    n_brands = brand_post.shape[0]
+    for b in range(n_brands):
+        p = brand_post[b]
+        if p >= 0:
+            for i in range(N_COUNTERS):
+                counts[b * N_COUNTERS + i] = lanes[p, lane, i]
+    for p in range(lanes.shape[0]):
+        for i in range(N_COUNTERS):
+            counts[(n_brands + p) * N_COUNTERS + i] = lanes[p, lane, i]
+
+
+@jit
+def _spread(
+    indptr,
+    indices,
+    segment_of,
+    tie_strong,
+    strong_offset,
+    thin_bar,
+    p_max,
+    jump_keys,
+    k_share,
+    shared,
+    fresh,
+    born,
+    cur,
+    n_cur,
+    nxt,
+    touched,
+    n_touched,
+    cand,
+    picked,
+    lanes,
+    lane_segments,
+):
+    """One step: the frontier ``cur`` (lanes in ``fresh``) tries its ties; returns the sizes.
+
+    Returns (people in the next frontier ``nxt``, with their lanes in ``born``; people touched).
+    """
+    ties = tie_strong.shape[0] > 0
+    log_q = np.log1p(-p_max) if p_max < 1.0 else -np.inf
+    one = np.uint64(1)
+    n_nxt = 0
+    for i in range(n_cur):
+        u = cur[i]
+        mask = fresh[u]
+        fresh[u] = 0
+        a = indptr[u]
+        b = indptr[u + 1]
+        if b == a:
+            continue
+        # Candidates per lane: the scalar path's geometric jumps over u's ties, gathered in
+        # ``picked`` (``cand`` is all zeros between people).
+        n_picked = 0
+        if p_max >= 1.0:
+            for j in range(a, b):
+                cand[j - a] = mask
+                picked[n_picked] = j
+                n_picked += 1
+        else:
+            rest = mask
+            while rest != 0:
+                lane = _lowest(rest)
+                bit = one << np.uint64(lane)
+                rest &= ~bit
+                jumps = derive(jump_keys[lane], u)
+                draw = 0
+                j = a + skip(jumps, draw, log_q, b - a)
+                draw += 1
+                while j < b:
+                    if cand[j - a] == 0:
+                        picked[n_picked] = j
+                        n_picked += 1
+                    cand[j - a] |= bit
+                    j = j + 1 + skip(jumps, draw, log_q, b - j - 1)
+                    draw += 1
+        for c in range(n_picked):
+            j = picked[c]
+            ask = cand[j - a]
+            cand[j - a] = 0
+            v = indices[j]
+            seg = segment_of[v]
+            k = seg
+            if ties:
+                k += strong_offset * tie_strong[j]
+            new = lane_coins(k_share, j, thin_bar[k], ask) & ~shared[v]
+            if new == 0:
+                continue
+            if shared[v] == 0:
+                touched[n_touched] = v
+                n_touched += 1
+            if born[v] == 0:
+                nxt[n_nxt] = v
+                n_nxt += 1
+            shared[v] |= new
+            born[v] |= new
+            while new != 0:
+                lane = _lowest(new)
+                new &= ~(one << np.uint64(lane))
+                lanes[lane, SHARERS] += 1
+                lanes[lane, SHARES] += 1
+                lane_segments[lane, seg, SEG_SHARERS] += 1
+    return n_nxt, n_touched
+
+
+@jit
+def run_batch(
+    graph: Graph,
+    params: Params,
+    campaign: Campaign,
+    seed: np.uint64,
+    first: int,
+    lo: int,
+    hi: int,
+    steps: int,
+    work,
+    masks,
+    chosen,
+    scratch,
+    seeds,
+    cand,
+    picked,
+    serial,
+    finals,
+    segment_counts,
+    lengths,
+    peaks,
+    timeline_sum,
+) -> None:
+    """Replicates ``lo .. hi - 1`` (within one block; output rows ``lo - first ..``) at once.
+
+    ``work`` int32[posts, 3, n] (two frontiers, people touched) and ``masks``
+    uint64[posts, 3, n] (shared, shared last step, shared this step; zero on entry and on
+    return) are the thread's. Posts are independent here (one per brand, no rivalry).
+    """
+    posts = campaign.posts
+    sets = campaign.seed_sets
+    indptr, indices = graph.indptr, graph.indices
+    segment_of = graph.segment_of
+    tie_strong = graph.tie_strong
+    ties = tie_strong.shape[0] > 0
+    affinity = params.affinity
+    n_seg = affinity.shape[1]
+    n_posts = posts.brand.shape[0]
+    brand_post = np.full(campaign.brands, -1, np.int64)
+    for p in range(n_posts):
+        brand_post[posts.brand[p]] = p
+    main = brand_post[0]
+
+    lane0 = lo & 63
+    nl = hi - lo
+    lanes = np.zeros((n_posts, LANES, N_COUNTERS), np.int64)
+    lane_segments = np.zeros(
+        (n_posts, LANES, segment_counts.shape[1], N_SEGMENT_COUNTERS), np.int64
+    )
+    jump_keys = np.empty((n_posts, LANES), np.uint64)
+    seed_keys = np.empty((n_posts, LANES), np.uint64)
+    k_share = np.empty(n_posts, np.uint64)
+    before = np.zeros((n_posts, LANES), np.int64)
+    most = np.zeros(LANES, np.int64)
+    peak = np.zeros(LANES, np.int64)
+    n_cur = np.zeros(n_posts, np.int64)
+    n_touched = np.zeros(n_posts, np.int64)
+    flip = np.zeros(n_posts, np.int64)
+    counts = np.zeros(finals.shape[1], np.int64)
+    bars = np.zeros((4, 4 * n_seg), np.uint64)
+    running = np.uint64(0)
+    block = block_key(seed, np.uint64(lo))
+    for p in range(n_posts):
+        k_share[p] = derive(derive(block, p), FOR_SHARE)
+    for i in range(nl):
+        lane = lane0 + i
+        running |= np.uint64(1) << np.uint64(lane)
+        key = replicate_key(seed, np.uint64(lo + i))
+        for p in range(n_posts):
+            jump_keys[p, lane] = derive(derive(key, p), FOR_JUMP)
+            seed_keys[p, lane] = derive(derive(key, FOR_SEEDS), posts.seed_set[p])
+    t = 0
+    while True:
+        for p in range(n_posts):
+            start = posts.start[p]
+            f = flip[p]
+            cur, nxt, touched = work[p, f], work[p, 1 - f], work[p, 2]
+            shared, fresh, born = masks[p, 0], masks[p, 1 + f], masks[p, 2 - f]
+            if t == start:  # the seeds post, lane by lane
+                s = posts.seed_set[p]
+                budget = sets.budget[s]
+                for i in range(nl):
+                    lane = lane0 + i
+                    bit = np.uint64(1) << np.uint64(lane)
+                    if budget > 0:
+                        pool = sets.people[sets.pool_lo[s] : sets.pool_hi[s]]
+                        serial[0] += 1
+                        m = draw_seeds(
+                            seed_keys[p, lane], pool, budget, chosen, serial[0], scratch, seeds
+                        )
+                        people = seeds[:m]
+                    else:
+                        people = sets.people[sets.fixed_lo[s] : sets.fixed_hi[s]]
+                    for k in range(people.shape[0]):
+                        v = people[k]
+                        if shared[v] & bit:
+                            continue
+                        if shared[v] == 0:
+                            touched[n_touched[p]] = v
+                            n_touched[p] += 1
+                        if fresh[v] == 0:
+                            cur[n_cur[p]] = v
+                            n_cur[p] += 1
+                        shared[v] |= bit
+                        fresh[v] |= bit
+                        seg = segment_of[v]
+                        lanes[p, lane, REACH] += 1
+                        lanes[p, lane, SHARERS] += 1
+                        lane_segments[p, lane, seg, SEG_REACH] += 1
+                        lane_segments[p, lane, seg, SEG_SHARERS] += 1
+            elif t > start and n_cur[p] > 0:
+                age = t - start - 1
+                p_max = class_thresholds(
+                    bars,
+                    affinity[p],
+                    posts.visibility[p],
+                    posts.appeal[p],
+                    posts.stickiness[p],
+                    posts.decay[p] ** age,
+                    params.strong_visibility,
+                    params.weak_visibility,
+                    posts.impact[p],
+                    ties,
+                    False,
+                    affinity[p, :0],
+                )
+                if p_max > 0.0:
+                    n_cur[p], n_touched[p] = _spread(
+                        indptr,
+                        indices,
+                        segment_of,
+                        tie_strong,
+                        2 * n_seg,
+                        bars[3],
+                        p_max,
+                        jump_keys[p],
+                        k_share[p],
+                        shared,
+                        fresh,
+                        born,
+                        cur,
+                        n_cur[p],
+                        nxt,
+                        touched,
+                        n_touched[p],
+                        cand,
+                        picked,
+                        lanes[p],
+                        lane_segments[p],
+                    )
+                else:
+                    for i in range(n_cur[p]):
+                        fresh[cur[i]] = 0
+                    n_cur[p] = 0
+                flip[p] = 1 - f
+        # The step's tally, lane by lane; a lane whose replicate ends here is written out.
+        for i in range(nl):
+            lane = lane0 + i
+            bit = np.uint64(1) << np.uint64(lane)
+            if not running & bit:
+                continue
+            done = True
+            for p in range(n_posts):
+                now = lanes[p, lane, SHARERS]
+                lanes[p, lane, MENTIONS] = now
+                if posts.start[p] > t or now > before[p, lane]:
+                    done = False
+                if p == main and t > 0 and now - before[p, lane] > most[lane]:
+                    most[lane] = now - before[p, lane]
+                    peak[lane] = t
+                before[p, lane] = now
+            _record(counts, lanes, brand_post, lane)
+            timeline_sum[0, t, :] += counts
+            if t >= steps or done:
+                row = lo - first + i
+                timeline_sum[1, t + 1, :] += counts
+                finals[row, :] = counts
+                if main >= 0:
+                    segment_counts[row, :, :] = lane_segments[main, lane]
+                else:
+                    segment_counts[row, :, :] = 0
+                lengths[row] = t
+                peaks[row] = peak[lane]
+                running &= ~bit
+        if running == 0:
+            break
+        t += 1
+    for p in range(n_posts):
+        cur, fresh = work[p, flip[p]], masks[p, 1 + flip[p]]
+        for k in range(n_cur[p]):
+            fresh[cur[k]] = 0
+        shared, touched = masks[p, 0], work[p, 2]
+        for k in range(n_touched[p]):
+            shared[touched[k]] = 0
+
+
+@jit
+def run_blocks(
+    graph: Graph,
+    params: Params,
+    campaign: Campaign,
+    seed: np.uint64,
+    first: int,
+    runs: int,
+    worker: int,
+    workers: int,
+    steps: int,
+    finals,
+    segment_counts,
+    lengths,
+    peaks,
+    timeline_sum,
+) -> None:
+    """Worker ``worker``'s batches: the blocks of 64 replicates b = worker, worker + workers, ..."""
+    n = graph.indptr.shape[0] - 1
+    n_posts = campaign.posts.brand.shape[0]
+    work = np.empty((n_posts, 3, n), np.int32)
+    masks = np.zeros((n_posts, 3, n), np.uint64)
+    chosen = np.zeros(n, np.int64)
+    scratch = np.empty(n, np.int64)
+    seeds = np.empty(max(campaign.seed_slots, 1), np.int32)
+    degree = 0
+    for u in range(n):
+        degree = max(degree, graph.indptr[u + 1] - graph.indptr[u])
+    cand = np.zeros(max(degree, 1), np.uint64)
+    picked = np.empty(max(degree, 1), np.int64)
+    serial = np.zeros(1, np.int64)
+    end = first + runs
+    b = (first >> 6) + worker
+    while (b << 6) < end:
+        lo = max(first, b << 6)
+        hi = min(end, (b + 1) << 6)
+        run_batch(
+            graph,
+            params,
+            campaign,
+            seed,
+            first,
+            lo,
+            hi,
+            steps,
+            work,
+            masks,
+            chosen,
+            scratch,
+            seeds,
+            cand,
+            picked,
+            serial,
+            finals,
+            segment_counts,
+            lengths,
+            peaks,
+            timeline_sum,
+        )
+        b += workers
+
+
+def run_batched(
+    graph: Graph,
+    params: Params,
+    campaign: Campaign,
+    seed: np.uint64,
+    first_run: int,
+    runs: int,
+    steps: int,
+    workers: int,
+    finals: np.ndarray,
+    segment_counts: np.ndarray,
+    lengths: np.ndarray,
+    peaks: np.ndarray,
+    timeline_sum: np.ndarray,
+) -> None:
+    """Replicates first_run .. first_run + runs - 1, a block of 64 per traversal, on threads.
+
+    The outputs are those of :func:`~simulation.kernel.replicates.run_replicates` (without
+    trees); ``timeline_sum[w]`` is worker w's.
+    """
+    from simulation.kernel.replicates import in_threads
+
+    blocks = ((first_run + runs - 1) >> 6) - (first_run >> 6) + 1 if runs > 0 else 0
+    workers = max(1, min(workers, blocks))
+
+    def job(w: int) -> None:
+        run_blocks(
+            graph,
+            params,
+            campaign,
+            seed,
+            first_run,
+            runs,
+            w,
+            workers,
+            steps,
+            finals,
+            segment_counts,
+            lengths,
+            peaks,
+            timeline_sum[w],
+        )
+
+    in_threads(job, workers)

@@ -1,0 +1,157 @@
+"""The batched path (64 replicates per traversal) equals the scalar path, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import make_scenario
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_invariants import probability, scenarios
+
+from simulation import kernel
+from simulation.engine import prepare, simulate
+from simulation.kernel.batched import lane_coins, run_batched, supports
+from simulation.kernel.random import coin, coin_bar
+from simulation.kernel_inputs import kernel_params
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def both_paths(scenario, seed, first_run, runs, workers):
+    """Every output of the scalar and of the batched path for the same replicates."""
+    prepared = prepare(scenario)
+    params = kernel_params(scenario, funnel=False)
+    campaign = prepared.campaign
+    assert supports(params, campaign, tree=False)
+    width = prepared.layout.width
+    n_seg = len(prepared.graph.segment_names)
+    steps = scenario.steps
+    out = []
+    for path in ("scalar", "batched"):
+        finals = np.zeros((runs, width), np.int64)
+        segments = np.zeros((runs, n_seg, kernel.N_SEGMENT_COUNTERS), np.int64)
+        lengths = np.zeros(runs, np.int64)
+        peaks = np.zeros(runs, np.int64)
+        timeline = np.zeros((workers, 2, steps + 2, width), np.int64)
+        if path == "scalar":
+            kernel.run_replicates(
+                prepared.arrays, params, campaign, np.uint64(seed), first_run, runs, steps,
+                workers, False, finals, segments, lengths, peaks, np.zeros(runs),
+                np.zeros(runs, np.int64), timeline,
+            )  # fmt: skip
+        else:
+            run_batched(
+                prepared.arrays, params, campaign, np.uint64(seed), first_run, runs, steps,
+                workers, finals, segments, lengths, peaks, timeline,
+            )  # fmt: skip
+        out.append((finals, segments, lengths, peaks, timeline.sum(axis=0)))
+    return out
+
+
+@SETTINGS
+@given(
+    scenarios(rules=("cascade",)),
+    st.integers(0, 2**32),
+    st.integers(0, 200),
+    st.integers(1, 150),
+    st.integers(1, 3),
+)
+def test_batched_path_equals_scalar_path(scenario, seed, first_run, runs, workers):
+    scalar, batched = both_paths(scenario, seed, first_run, runs, workers)
+    for a, b in zip(scalar, batched, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@st.composite
+def served(draw):
+    """Random scenarios the batched path serves: ties, a late post, decay, seeds, competitors."""
+    data = draw(scenarios(rules=("cascade",))).to_toml_dict()
+    if draw(st.booleans()):
+        data["ties"] = {
+            "strong_visibility": draw(probability),
+            "weak_visibility": draw(probability),
+        }
+    if draw(st.booleans()):
+        data["posts"] = [
+            {"name": "late", "start": draw(st.integers(0, 4)), "appeal": draw(probability)}
+        ]
+    most = min(3, data["network"]["n"])
+    data["competitors"] = [
+        {
+            "name": f"rival{i}",
+            "start": draw(st.integers(0, 4)),
+            "content": {**data["content"], "stickiness": draw(probability)},
+            "seeding": {"strategy": "random", "budget": draw(st.integers(0, most))},
+        }
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    return make_scenario(data.pop("network"), **data)
+
+
+@SETTINGS
+@given(served(), st.integers(0, 2**32), st.integers(0, 200), st.integers(1, 130))
+def test_batched_path_equals_scalar_path_with_ties_late_posts_and_competitors(
+    scenario, seed, first, runs
+):
+    scalar, batched = both_paths(scenario, seed, first, runs, 2)
+    for a, b in zip(scalar, batched, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fields_it_does_not_know_send_a_run_to_the_scalar_path():
+    from collections import namedtuple
+
+    from helpers import independent_cascade
+
+    scenario = independent_cascade(
+        {"kind": "erdos_renyi", "n": 50, "mean_degree": 3, "seed": 1}, 0.3
+    )
+    prepared = prepare(scenario)
+    params = kernel_params(scenario, funnel=False)
+    assert supports(params, prepared.campaign, tree=False)
+    assert not supports(params, prepared.campaign, tree=True)
+    assert not supports(params._replace(funnel=True), prepared.campaign, tree=False)
+    extended = namedtuple("Params", [*params._fields, "attention"])(*params, None)
+    assert not supports(extended, prepared.campaign, tree=False)
+    wider = namedtuple("Campaign", [*prepared.campaign._fields, "caps"])(*prepared.campaign, None)
+    assert not supports(params, wider, tree=False)
+
+
+@SETTINGS
+@given(
+    st.integers(0, 2**64 - 1), st.integers(0, 10**6), st.floats(0.0, 1.0), st.integers(0, 2**64 - 1)
+)
+def test_lane_coins_are_the_coins_of_each_lane(key, index, p, ask):
+    bar = np.uint64(coin_bar(p))
+    won = int(lane_coins(np.uint64(key), index, bar, np.uint64(ask)))
+    for lane in range(64):
+        expected = bool(ask >> lane & 1) and coin(np.uint64(key), np.uint64(lane), index, bar)
+        assert bool(won >> lane & 1) == expected
+
+
+@pytest.mark.parametrize(
+    ("metrics", "batched"),
+    [(["sharers"], True), (["sharers", "steps", "peak_step"], True), (None, False),
+     (["structural_virality"], False), (["reach"], False)],
+)  # fmt: skip
+def test_engine_takes_the_batched_path_where_it_applies(metrics, batched, monkeypatch):
+    from helpers import independent_cascade
+
+    import simulation.kernel.batched as path
+
+    scenario = independent_cascade(
+        {"kind": "erdos_renyi", "n": 200, "mean_degree": 4, "seed": 1}, 0.3, runs=70
+    )
+    taken = []
+    monkeypatch.setattr(path, "run_batched", lambda *a: (taken.append(1), run_batched(*a))[1])
+    result = simulate(scenario, metrics=metrics)
+    assert bool(taken) == batched
+    if metrics is not None and "sharers" in metrics:
+        monkeypatch.setattr(path, "supports", lambda *a: False)
+        scalar = simulate(scenario, metrics=metrics)
+        for name in metrics:
+            np.testing.assert_array_equal(result.values[name], scalar.values[name])
+        assert result.timeline.keys() == scalar.timeline.keys()
+        for name, timeline in result.timeline.items():
+            np.testing.assert_array_equal(timeline, scalar.timeline[name])
