@@ -210,16 +210,17 @@ def test_attributes_join_the_people_in_one_place():
     # its agents and the export read it through WordOfMouthModel.attributes.
     from simulation.person_export import people_frame
 
-    class Population:
-        def frame(self):
-            return pd.DataFrame({"age": np.arange(300) % 60 + 15, "segment": "copied"})
-
-    scenario = shipped("classroom")
+    scenario = shipped("audience_targeting", n=1500)
     prepared = prepare(scenario)
-    assert WordOfMouthModel(scenario, prepared=prepared).attributes is None
-    prepared.population = Population()
+    population = prepared.population.frame()
     model = WordOfMouthModel(scenario, prepared=prepared)
-    assert model.consumers[7].attributes == {"age": 22, "segment": "copied"}
+    pd.testing.assert_frame_equal(model.attributes, population)
+    for person in (0, 7, 1499):
+        attributes = model.consumers[person].attributes
+        assert attributes["location"] == population["location"][person]
+        assert attributes["interests"] == population["interests"][person]
     frame = people_frame(model)
-    assert frame["age"].tolist() == (np.arange(300) % 60 + 15).tolist()
-    assert (frame["segment"] == "everyone").all()  # the model's own column is kept
+    assert frame["location"].tolist() == population["location"].tolist()
+    assert frame["age"].tolist() == population["age"].tolist()
+    assert frame["segment"].tolist() == population["segment"].astype(str).tolist()
+    assert list(frame.columns).count("segment") == 1  # the model's own column is kept
