@@ -40,6 +40,7 @@ from mesa.discrete_space import Network
 from simulation import kernel
 from simulation.agents import STATES, Brand, Consumer
 from simulation.engine import Prepared, prepare
+from simulation.kernel.campaign import plan_feeds
 from simulation.scenario import Scenario, load_scenario
 
 __all__ = ["CLASSROOM", "KEYWORDS", "PERSON_REPORTERS", "WordOfMouthModel"]
@@ -253,6 +254,8 @@ class WordOfMouthModel(mesa.Model):
             return
         t = kernel.tick(campaign, market)
         self._act(t)
+        # Under attention or fatigue, every feed of the step is ranked before anyone reads.
+        plan_feeds(arrays, self.params.timing, campaign.posts, market, t)
         for post in self._posts_out(t):
             self._spread(post)
         self._finish(t)
