@@ -62,12 +62,7 @@ class Prepared:
 
     def params(self, *, funnel: bool = True) -> kernel.Params:
         """The kernel's parameters, with every post's appeal multiplier per audience group."""
-        return kernel_params(
-            self.scenario,
-            funnel=funnel,
-            affinity=None if self.audience is None else self.audience.affinity,
-            group_segment=None if self.audience is None else self.audience.segment,
-        )
+        return kernel_params(self.scenario, funnel=funnel, audience=self.audience)
 
     @property
     def groups(self) -> int:

@@ -9,7 +9,7 @@ campaign assembled from named pieces (:class:`SeedSetPlan`, :class:`PostPlan`, :
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from simulation.kernel.layout import (
 )
 from simulation.network import SocialGraph, graph_seed
 from simulation.scenario import Scenario
+
+if TYPE_CHECKING:
+    from simulation.population import Audience
 
 __all__ = [
     "CONTENT_KEYS",
@@ -138,26 +141,23 @@ def tie_probabilities(scenario: Scenario, graph: SocialGraph) -> np.ndarray:
 
 
 def kernel_params(
-    scenario: Scenario,
-    *,
-    funnel: bool = True,
-    affinity: np.ndarray | None = None,
-    group_segment: np.ndarray | None = None,
+    scenario: Scenario, *, funnel: bool = True, audience: Audience | None = None
 ) -> Params:
     """What holds for every post: affinity, tie visibilities, the funnel, the rule's settings.
 
     Args:
         scenario: The scenario.
         funnel: Count exposures and the funnel (else who shares only).
-        affinity: ``float64[posts, groups]`` appeal multipliers (the
-            :class:`~simulation.population.Audience`'s); default: each segment's affinity for
-            every post of the calendar (groups = segments, no ``resonance``).
-        group_segment: ``int64[groups]``: each audience group's segment (the groups' activity
-            profiles); default: the groups are the segments.
+        audience: The audience groups the kernel counts by: every post's appeal multiplier
+            per group (``audience.affinity``) and each group's segment (``audience.segment``,
+            for the groups' activity profiles); default: the groups are the segments, each
+            with its segment's affinity for every post (no ``resonance``).
     """
-    if affinity is None:
+    if audience is None:
         posts = len(scenario.calendar()) + int(scenario.crisis is not None)
         affinity = np.tile(affinities(scenario), (posts, 1))
+    else:
+        affinity = audience.affinity
     diffusion = scenario.diffusion
     threshold = diffusion.threshold
     if diffusion.threshold_count is not None:
@@ -185,7 +185,7 @@ def kernel_params(
             if rule == "bass"
             else None
         ),
-        timing=timing_inputs(scenario, group_segment),
+        timing=timing_inputs(scenario, None if audience is None else audience.segment),
     )
 
 
@@ -431,7 +431,7 @@ def spread_inputs(scenario: Scenario, graph: SocialGraph) -> tuple[Graph, Params
     """
     groups = content_audience(scenario, graph)
     # Seed sets are compared on the bare content, at no particular time (no time and attention).
-    params = kernel_params(scenario, funnel=False, affinity=groups.affinity)._replace(timing=None)
+    params = kernel_params(scenario, funnel=False, audience=groups)._replace(timing=None)
     content = content_values(scenario.content)
     arrays = kernel_graph(scenario, graph)._replace(segment_of=groups.group_of)
     p = scenario.seeding.propagation
