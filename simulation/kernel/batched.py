@@ -4,11 +4,11 @@ Replicates ``64 b .. 64 b + 63`` share their block's coin key (see
 :func:`~simulation.kernel.random.coin`), so one hash gives a digit of a tie's uniform for all
 64 of them. A batch keeps, per person, a 64-bit mask of the replicates (lanes) in which they
 have shared and one of those in which they shared in the last step, and one frontier per step:
-the union over lanes of last step's sharers. Each sharer u of the frontier walks, for each of
-its lanes, the same geometric jumps as the scalar path (u's own uniforms under the lane's
-replicate key) to mark candidate ties; each candidate tie then gets one bit-sliced thinning
-coin for all its lanes at once (:func:`lane_coins`: digits compared most significant first
-until every asked lane is decided). Per-lane counts are added bit by bit as people share.
+the union over lanes of last step's sharers. Each sharer u of the frontier decides each of its
+ties once for the lanes in which it shared last step and the tie's other end has not shared
+yet: one bit-sliced coin for those lanes together (:func:`lane_coins`: digits compared most
+significant first until every asked lane is decided, about log2(lanes) + 2 hashes). Per-lane
+counts are added bit by bit as people share.
 
 Results are bit-identical to the scalar path (tests/test_batched.py): who shares in a step
 under the pure independent cascade does not depend on the order the frontier is processed
@@ -32,7 +32,6 @@ import numpy as np
 from simulation._jit import jit
 from simulation.kernel.layout import (
     CASCADE,
-    FOR_JUMP,
     FOR_SEEDS,
     FOR_SHARE,
     MENTIONS,
@@ -55,7 +54,6 @@ from simulation.kernel.random import (
     block_key,
     derive,
     replicate_key,
-    skip,
     splitmix64,
 )
 from simulation.kernel.rules.cascade import class_thresholds
@@ -179,10 +177,12 @@ def _spread(
     segment_of,
     tie_strong,
     strong_offset,
-    thin_bar,
-    p_max,
-    jump_keys,
+    share_bar,
     k_share,
+    live,
+    ready,
+    batch,
+    all_lanes,
     shared,
     fresh,
     born,
@@ -191,78 +191,98 @@ def _spread(
     nxt,
     touched,
     n_touched,
-    cand,
-    picked,
     lanes,
     lane_segments,
 ):
     """One step: the frontier ``cur`` (lanes in ``fresh``) tries its ties; returns the sizes.
 
+    ``live`` (one word per tie) caches the ties' coins for all lanes of the batch (``all_lanes``)
+    when the thresholds do not change with the step (``batch`` >= 0: no decay): u's ties are
+    decided the first time u is in a frontier of the batch (``ready[u] == batch`` after) and
+    reused whenever u shares in more lanes later. Otherwise (``batch`` < 0) each tie is decided
+    for the lanes in which u shared last step and v has not shared yet, the only lanes in which
+    its coin can matter.
+
+    A wide frontier (ties to try beyond a sixteenth of the people) updates the masks without a
+    branch and finds the next frontier by a scan of everyone, in order (so the next step walks
+    the ties in memory order too); the people touched are then no longer listed
+    (``n_touched`` -1: clear everyone at the end). A narrow one lists the people it reaches.
+
     Returns (people in the next frontier ``nxt``, with their lanes in ``born``; people touched).
     """
+    n = indptr.shape[0] - 1
     ties = tie_strong.shape[0] > 0
-    log_q = np.log1p(-p_max) if p_max < 1.0 else -np.inf
     one = np.uint64(1)
+    zero = np.uint64(0)
+    work = 0
+    for i in range(n_cur):
+        u = cur[i]
+        work += indptr[u + 1] - indptr[u]
+    scan = work * 16 > n
+    if scan:
+        n_touched = -1
     n_nxt = 0
     for i in range(n_cur):
         u = cur[i]
         mask = fresh[u]
-        fresh[u] = 0
+        fresh[u] = zero
         a = indptr[u]
         b = indptr[u + 1]
-        if b == a:
-            continue
-        # Candidates per lane: the scalar path's geometric jumps over u's ties, gathered in
-        # ``picked`` (``cand`` is all zeros between people).
-        n_picked = 0
-        if p_max >= 1.0:
-            for j in range(a, b):
-                cand[j - a] = mask
-                picked[n_picked] = j
-                n_picked += 1
-        else:
-            rest = mask
-            while rest != 0:
-                lane = _lowest(rest)
-                bit = one << np.uint64(lane)
-                rest &= ~bit
-                jumps = derive(jump_keys[lane], u)
-                draw = 0
-                j = a + skip(jumps, draw, log_q, b - a)
-                draw += 1
-                while j < b:
-                    if cand[j - a] == 0:
-                        picked[n_picked] = j
-                        n_picked += 1
-                    cand[j - a] |= bit
-                    j = j + 1 + skip(jumps, draw, log_q, b - j - 1)
-                    draw += 1
-        for c in range(n_picked):
-            j = picked[c]
-            ask = cand[j - a]
-            cand[j - a] = 0
-            v = indices[j]
-            seg = segment_of[v]
-            k = seg
-            if ties:
-                k += strong_offset * tie_strong[j]
-            new = lane_coins(k_share, j, thin_bar[k], ask) & ~shared[v]
-            if new == 0:
+        if batch >= 0:
+            if ready[u] != batch:
+                ready[u] = batch
+                for j in range(a, b):
+                    k = segment_of[indices[j]]
+                    if ties:
+                        k += strong_offset * tie_strong[j]
+                    live[j] = lane_coins(k_share, j, share_bar[k], all_lanes)
+            if scan:
+                for j in range(a, b):
+                    v = indices[j]
+                    had = shared[v]
+                    new = mask & live[j] & ~had
+                    shared[v] = had | new
+                    born[v] |= new
                 continue
-            if shared[v] == 0:
-                touched[n_touched] = v
-                n_touched += 1
-            if born[v] == 0:
+        for j in range(a, b):
+            v = indices[j]
+            had = shared[v]
+            ask = mask & ~had
+            if ask == zero:
+                continue
+            if batch >= 0:
+                new = live[j] & ask
+            else:
+                k = segment_of[v]
+                if ties:
+                    k += strong_offset * tie_strong[j]
+                new = lane_coins(k_share, j, share_bar[k], ask)
+            if new == zero:
+                continue
+            if not scan:
+                if had == zero:
+                    touched[n_touched] = v
+                    n_touched += 1
+                if born[v] == zero:
+                    nxt[n_nxt] = v
+                    n_nxt += 1
+            shared[v] = had | new
+            born[v] |= new
+    if scan:
+        for v in range(n):
+            if born[v] != zero:
                 nxt[n_nxt] = v
                 n_nxt += 1
-            shared[v] |= new
-            born[v] |= new
-            while new != 0:
-                lane = _lowest(new)
-                new &= ~(one << np.uint64(lane))
-                lanes[lane, SHARERS] += 1
-                lanes[lane, SHARES] += 1
-                lane_segments[lane, seg, SEG_SHARERS] += 1
+    for i in range(n_nxt):  # the step's new shares, lane by lane
+        v = nxt[i]
+        seg = segment_of[v]
+        new = born[v]
+        while new != zero:
+            lane = _lowest(new)
+            new &= ~(one << np.uint64(lane))
+            lanes[lane, SHARERS] += 1
+            lanes[lane, SHARES] += 1
+            lane_segments[lane, seg, SEG_SHARERS] += 1
     return n_nxt, n_touched
 
 
@@ -278,11 +298,11 @@ def run_batch(
     steps: int,
     work,
     masks,
+    live,
+    ready,
     chosen,
     scratch,
     seeds,
-    cand,
-    picked,
     serial,
     finals,
     segment_counts,
@@ -293,8 +313,9 @@ def run_batch(
     """Replicates ``lo .. hi - 1`` (within one block; output rows ``lo - first ..``) at once.
 
     ``work`` int32[posts, 3, n] (two frontiers, people touched) and ``masks``
-    uint64[posts, 3, n] (shared, shared last step, shared this step; zero on entry and on
-    return) are the thread's. Posts are independent here (one per brand, no rivalry).
+    uint64[posts, n, 3] (a row per person, so a tie's end is one cache line: shared, shared
+    last step, shared this step; zero on entry and on return) are the thread's. Posts are
+    independent here (one per brand, no rivalry).
     """
     posts = campaign.posts
     sets = campaign.seed_sets
@@ -316,7 +337,6 @@ def run_batch(
     lane_segments = np.zeros(
         (n_posts, LANES, segment_counts.shape[1], N_SEGMENT_COUNTERS), np.int64
     )
-    jump_keys = np.empty((n_posts, LANES), np.uint64)
     seed_keys = np.empty((n_posts, LANES), np.uint64)
     k_share = np.empty(n_posts, np.uint64)
     before = np.zeros((n_posts, LANES), np.int64)
@@ -326,7 +346,7 @@ def run_batch(
     n_touched = np.zeros(n_posts, np.int64)
     flip = np.zeros(n_posts, np.int64)
     counts = np.zeros(finals.shape[1], np.int64)
-    bars = np.zeros((4, 4 * n_seg), np.uint64)
+    bars = np.zeros((3, 4 * n_seg), np.uint64)
     running = np.uint64(0)
     block = block_key(seed, np.uint64(lo))
     for p in range(n_posts):
@@ -336,7 +356,6 @@ def run_batch(
         running |= np.uint64(1) << np.uint64(lane)
         key = replicate_key(seed, np.uint64(lo + i))
         for p in range(n_posts):
-            jump_keys[p, lane] = derive(derive(key, p), FOR_JUMP)
             seed_keys[p, lane] = derive(derive(key, FOR_SEEDS), posts.seed_set[p])
     t = 0
     while True:
@@ -344,7 +363,7 @@ def run_batch(
             start = posts.start[p]
             f = flip[p]
             cur, nxt, touched = work[p, f], work[p, 1 - f], work[p, 2]
-            shared, fresh, born = masks[p, 0], masks[p, 1 + f], masks[p, 2 - f]
+            shared, fresh, born = masks[p, :, 0], masks[p, :, 1 + f], masks[p, :, 2 - f]
             if t == start:  # the seeds post, lane by lane
                 s = posts.seed_set[p]
                 budget = sets.budget[s]
@@ -364,7 +383,7 @@ def run_batch(
                         v = people[k]
                         if shared[v] & bit:
                             continue
-                        if shared[v] == 0:
+                        if shared[v] == 0 and n_touched[p] >= 0:
                             touched[n_touched[p]] = v
                             n_touched[p] += 1
                         if fresh[v] == 0:
@@ -400,10 +419,12 @@ def run_batch(
                         segment_of,
                         tie_strong,
                         2 * n_seg,
-                        bars[3],
-                        p_max,
-                        jump_keys[p],
+                        bars[0],
                         k_share[p],
+                        live[p],
+                        ready[p],
+                        lo if posts.decay[p] == 1.0 else -1,
+                        running,
                         shared,
                         fresh,
                         born,
@@ -412,8 +433,6 @@ def run_batch(
                         nxt,
                         touched,
                         n_touched[p],
-                        cand,
-                        picked,
                         lanes[p],
                         lane_segments[p],
                     )
@@ -455,10 +474,12 @@ def run_batch(
             break
         t += 1
     for p in range(n_posts):
-        cur, fresh = work[p, flip[p]], masks[p, 1 + flip[p]]
+        cur, fresh = work[p, flip[p]], masks[p, :, 1 + flip[p]]
         for k in range(n_cur[p]):
             fresh[cur[k]] = 0
-        shared, touched = masks[p, 0], work[p, 2]
+        shared, touched = masks[p, :, 0], work[p, 2]
+        if n_touched[p] < 0:
+            shared[:] = 0
         for k in range(n_touched[p]):
             shared[touched[k]] = 0
 
@@ -484,15 +505,12 @@ def run_blocks(
     n = graph.indptr.shape[0] - 1
     n_posts = campaign.posts.brand.shape[0]
     work = np.empty((n_posts, 3, n), np.int32)
-    masks = np.zeros((n_posts, 3, n), np.uint64)
+    masks = np.zeros((n_posts, n, 3), np.uint64)
+    live = np.empty((n_posts, graph.indices.shape[0]), np.uint64)
+    ready = np.full((n_posts, n), -1, np.int64)
     chosen = np.zeros(n, np.int64)
     scratch = np.empty(n, np.int64)
     seeds = np.empty(max(campaign.seed_slots, 1), np.int32)
-    degree = 0
-    for u in range(n):
-        degree = max(degree, graph.indptr[u + 1] - graph.indptr[u])
-    cand = np.zeros(max(degree, 1), np.uint64)
-    picked = np.empty(max(degree, 1), np.int64)
     serial = np.zeros(1, np.int64)
     end = first + runs
     b = (first >> 6) + worker
@@ -510,11 +528,11 @@ def run_blocks(
             steps,
             work,
             masks,
+            live,
+            ready,
             chosen,
             scratch,
             seeds,
-            cand,
-            picked,
             serial,
             finals,
             segment_counts,

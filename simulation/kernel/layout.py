@@ -203,7 +203,7 @@ N_POST_INFO = 7
     FOR_SEEDS,
     FOR_ORDER,
     FOR_REPEAT,
-    FOR_JUMP,
+    FOR_JUMP,  # retired (Kernel v2.0's geometric jumps); kept so later labels keep their numbers
     FOR_ATTENTION,
     FOR_FATIGUE,
 ) = range(20)

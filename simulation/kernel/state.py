@@ -85,7 +85,7 @@ def new_market(n: int, segments: int, campaign: Campaign, timing=None) -> Market
         brand_order=np.arange(campaign.real_brands).astype(np.int64),
         complained_at=np.empty(n, np.int32),
         crisis_counters=np.zeros(N_CRISIS_COUNTERS, np.int64),
-        probs=np.zeros((4, 4 * n_seg), np.uint64),
+        probs=np.zeros((3, 4 * n_seg), np.uint64),
         rooms=new_rooms(timing, n, campaign.brands),
     )
 

@@ -1,11 +1,12 @@
 """The independent cascade with a marketing funnel: see -> engage -> share (and click -> buy).
 
-Each tie of a person who shared is tried once per post. Which of u's ties carry a share is a
-function of (replicate, post, u) and the ties themselves: geometric jumps over u's ties drawn
-from u's own uniforms find the candidates, and a coin of each candidate tie thins it to the
-tie's class. So under the pure independent cascade the live ties of a replicate are fixed and
-the sharers are the people reachable from the seeds over them (the live-edge picture of Kempe,
-Kleinberg & Tardos 2003): adding a seed never removes a sharer.
+Each tie of a person who shared is tried once per post: whether it carries a share is one coin
+of (replicate block, post, tie) at the tie's class probability. So under the pure independent
+cascade the live ties of a replicate are fixed and the sharers are the people reachable from
+the seeds over them (the live-edge picture of Kempe, Kleinberg & Tardos 2003): adding a seed
+never removes a sharer. The coin of a tie holds one digit of all 64 replicates of its block
+per hash (:func:`~simulation.kernel.random.coin`), so the batched path
+(:mod:`simulation.kernel.batched`) decides a tie for a whole batch of replicates at once.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from simulation.kernel.layout import (
     FOR_COMMENT,
     FOR_ENGAGE,
     FOR_FATIGUE,
-    FOR_JUMP,
     FOR_SEEN,
     FOR_SHARE,
     I_BRAND,
@@ -40,7 +40,7 @@ from simulation.kernel.layout import (
     State,
 )
 from simulation.kernel.person import engage, mark, negative, rival, see, share, touch
-from simulation.kernel.random import coin, coin_bar, derive, skip
+from simulation.kernel.random import coin, coin_bar, derive
 from simulation.kernel.state import post_key
 from simulation.kernel.timing import feed_factor, fresh, online_now, reads, wear, wears
 
@@ -51,47 +51,39 @@ __all__ = ["cascade_step", "class_thresholds", "funnel_bars", "funnel_keys"]
 def class_thresholds(
     bars, affinity, vis, appeal, stick, decay, strong_vis, weak_vis, impact, ties, impacted, online
 ) -> float:
-    """Fill ``bars[:, k]`` for every class k of exposure; return the largest share probability.
+    """Fill ``bars[:3, k]`` for every class k of exposure; return the largest share probability.
 
     ``affinity`` is the post's row of ``Params.affinity`` (one value per audience group).
     Class k = group + groups x negative + 2 groups x strong. ``online[g]``: the share of group
     g online this step, which multiplies the visibility (empty: everyone is). Rows, as coin
-    thresholds:
-    P(share), P(seen | no share), P(engaged | seen, no share), and P(share) / the largest
-    P(share) (how a candidate found by geometric jumps is thinned to its class). Asking "share?"
+    thresholds: P(share), P(seen | no share), P(engaged | seen, no share). Asking "share?"
     first and the rest given "no share" makes the joint law per exposure exactly
     seen (visibility) -> engaged (appeal x affinity x decay) -> shared (stickiness), while who
     shares never depends on the funnel's coins.
     """
     n_seg = affinity.shape[0]
     p_max = 0.0
-    for second in range(2):  # the thinning needs the largest share probability first
-        for strong in range(2 if ties else 1):
-            tie_vis = vis
-            if ties:
-                tie_vis = vis * (strong_vis if strong else weak_vis)
-            for neg in range(2 if impacted else 1):
-                for s in range(n_seg):
-                    k = s + n_seg * neg + 2 * n_seg * strong
-                    vis_s = tie_vis * online[s] if online.shape[0] > 0 else tie_vis
-                    engaged = appeal * affinity[s] * decay
-                    if neg:
-                        engaged *= impact
-                    engaged = min(1.0, engaged)
-                    p_share = vis_s * engaged * stick
-                    if second:
-                        bars[3, k] = coin_bar(p_share / p_max) if p_max > 0.0 else np.uint64(0)
-                        continue
-                    bars[0, k] = coin_bar(p_share)
-                    bars[1, k] = coin_bar(
-                        (vis_s - p_share) / (1.0 - p_share) if p_share < 1.0 else 0.0
-                    )
-                    bars[2, k] = coin_bar(
-                        (engaged - engaged * stick) / (1.0 - engaged * stick)
-                        if engaged * stick < 1.0
-                        else 0.0
-                    )
-                    p_max = max(p_max, p_share)
+    for strong in range(2 if ties else 1):
+        tie_vis = vis
+        if ties:
+            tie_vis = vis * (strong_vis if strong else weak_vis)
+        for neg in range(2 if impacted else 1):
+            for s in range(n_seg):
+                k = s + n_seg * neg + 2 * n_seg * strong
+                vis_s = tie_vis * online[s] if online.shape[0] > 0 else tie_vis
+                engaged = appeal * affinity[s] * decay
+                if neg:
+                    engaged *= impact
+                engaged = min(1.0, engaged)
+                p_share = vis_s * engaged * stick
+                bars[0, k] = coin_bar(p_share)
+                bars[1, k] = coin_bar((vis_s - p_share) / (1.0 - p_share) if p_share < 1.0 else 0.0)
+                bars[2, k] = coin_bar(
+                    (engaged - engaged * stick) / (1.0 - engaged * stick)
+                    if engaged * stick < 1.0
+                    else 0.0
+                )
+                p_max = max(p_max, p_share)
     return p_max
 
 
@@ -134,7 +126,7 @@ def cascade_step(
 
     A tie leads to a share with P = visibility x appeal x affinity x decay x stickiness (its
     class's); with the funnel on, every other tie is seen and engaged with the probabilities
-    given no share. Candidates come from u's jumps, coins from (post, tie), both also of
+    given no share. Coins are of (post, tie), also of
     ``attempt`` when > 0: repeat posts at that step (the crisis's persistence).
 
     Under ``params.timing`` (:mod:`simulation.kernel.timing`) the visibility is also times the
@@ -168,8 +160,7 @@ def cascade_step(
     worn = wears(timing)
     if p_max <= 0.0 and not params.funnel and not negative_post and not worn:
         return
-    log_q = np.log1p(-p_max) if p_max < 1.0 else -np.inf
-    thin_bar = bars[3]
+    share_bar = bars[0]
     seen_bar = bars[1]
     engage_bar = bars[2]
     strong_offset = 2 * n_seg
@@ -177,7 +168,6 @@ def cascade_step(
     keys = state.keys
     lane = keys[KEY_LANE]
     k_share = post_key(keys, p, FOR_SHARE, True, attempt)
-    k_jump = post_key(keys, p, FOR_JUMP, False, attempt)
     k_seen = post_key(keys, p, FOR_SEEN, True, attempt)
     k_engage = post_key(keys, p, FOR_ENGAGE, True, attempt)
     k_funnel = funnel_keys(keys, p, 0, attempt)
@@ -196,6 +186,9 @@ def cascade_step(
     # Who saw the crisis changes who shares the brand's posts, and so does fatigue (every
     # exposure seen wears): always decide their exposures.
     every = funnel or negative_post or worn
+    # Without them a tie to someone who already shared decides nothing (reading a feed under
+    # timing spends attention, so then every share is still read).
+    lean = not every and timing is None
     tree = (state.order, state.parent, state.depth, state.root)
     own = info[I_BRAND]
     track = info[I_TRACK] != 0
@@ -207,73 +200,48 @@ def cascade_step(
     rooms = state.rooms
     for i in range(frontier.shape[0]):
         u = frontier[i]
-        a = indptr[u]
-        b = indptr[u + 1]
-        # Share candidates: geometric jumps at the largest class probability, drawn from u's
-        # own uniforms (a function of the replicate, post, attempt and u), then thinned to
-        # the tie's class by a coin of the tie.
-        jumps = derive(k_jump, u)
-        draw = 0
-        if p_max <= 0.0:
-            nxt = b
-        elif p_max >= 1.0:
-            nxt = a
-        else:
-            nxt = a + skip(jumps, draw, log_q, b - a)
-            draw += 1
-        j = a if every else nxt
-        while j < b:
+        for j in range(indptr[u], indptr[u + 1]):
             v = indices[j]
+            if lean and stamp[v] == epoch and flags[v] & SHARED:
+                continue
             seg = segment_of[v]
             k = seg
             if ties:
                 k += strong_offset * tie_strong[j]
             if impacted and negative(negative_stamp, negative_flags, epoch, v):
                 k += n_seg
-            if j == nxt:
-                if p_max >= 1.0:
-                    nxt = j + 1
-                else:
-                    nxt = j + 1 + skip(jumps, draw, log_q, b - j - 1)
-                    draw += 1
-                if coin(k_share, lane, j, thin_bar[k]):
-                    if not reads(timing, rooms, now, k_read, j, v):
-                        j = j + 1 if every else nxt  # a share v did not read: not seen
-                        continue
-                    touch(stamp, flags, count, required, epoch, v)
-                    new = 0
-                    if every:
-                        new = see(flags, counters, segment_counters, seg, v, False)
-                    within = feed_factor(timing, rooms, own, now, v)
-                    keen = fresh(timing, rooms, own, epoch, t, v, k_fatigue, lane, j, within)
-                    if worn:
-                        wear(timing, rooms, own, epoch, t, v)
-                    if keen and not flags[v] & SHARED:
-                        if funnel:
-                            new |= engage(
-                                flags,
-                                counters,
-                                segment_counters,
-                                k_funnel,
-                                lane,
-                                j,
-                                b_funnel,
-                                seg,
-                                v,
-                                False,
-                            )
-                        if not exclusive or not rival(brand_stamp, brand_flags, own, epoch, v):
-                            share(tree, flags, counters, segment_counters, seg, v, u, True)
-                            new |= SHARED
-                    if track and new:
-                        mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
-                    j = j + 1 if every else nxt
-                    continue
-                if not every:
-                    j = nxt
-                    continue
-            elif not every:
-                j = nxt
+            if coin(k_share, lane, j, share_bar[k]):
+                if not reads(timing, rooms, now, k_read, j, v):
+                    continue  # a share v did not read: not seen
+                touch(stamp, flags, count, required, epoch, v)
+                new = 0
+                if every:
+                    new = see(flags, counters, segment_counters, seg, v, False)
+                within = feed_factor(timing, rooms, own, now, v)
+                keen = fresh(timing, rooms, own, epoch, t, v, k_fatigue, lane, j, within)
+                if worn:
+                    wear(timing, rooms, own, epoch, t, v)
+                if keen and not flags[v] & SHARED:
+                    if funnel:
+                        new |= engage(
+                            flags,
+                            counters,
+                            segment_counters,
+                            k_funnel,
+                            lane,
+                            j,
+                            b_funnel,
+                            seg,
+                            v,
+                            False,
+                        )
+                    if not exclusive or not rival(brand_stamp, brand_flags, own, epoch, v):
+                        share(tree, flags, counters, segment_counters, seg, v, u, True)
+                        new |= SHARED
+                if track and new:
+                    mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
+                continue
+            if not every:
                 continue
             # Not a share: maybe seen, maybe engaged.
             if coin(k_seen, lane, j, seen_bar[k]) and reads(timing, rooms, now, k_read, j, v):
@@ -298,4 +266,3 @@ def cascade_step(
                     wear(timing, rooms, own, epoch, t, v)
                 if track and new:
                     mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
-            j += 1
