@@ -142,6 +142,35 @@ def lane_coins(key: np.uint64, index: int, bar: np.uint64, ask: np.uint64) -> np
     return won
 
 
+PLANES = 32  # bit planes of a per-lane count (up to 2^32 - 1)
+
+
+@jit(inline="always")
+def add_planes(planes, word) -> None:
+    """Add 1 to the count of every lane set in ``word``: counts kept as bit planes.
+
+    Plane k holds bit k of all 64 lanes' counts (a ripple-carry add over the planes; about two
+    planes touched per add on average), so a step's shares are counted per lane without
+    walking their bits one by one.
+    """
+    carry = word
+    k = 0
+    while carry != 0:
+        low = planes[k] & carry
+        planes[k] ^= carry
+        carry = low
+        k += 1
+
+
+@jit(inline="always")
+def plane_count(planes, lane: int) -> int:
+    """The count of ``lane`` kept in bit planes (see :func:`add_planes`)."""
+    total = 0
+    for k in range(planes.shape[0]):
+        total += int((planes[k] >> np.uint64(lane)) & np.uint64(1)) << k
+    return total
+
+
 _DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
 _DEBRUIJN_INDEX = np.zeros(64, np.int64)
 for _i in range(64):
@@ -183,18 +212,18 @@ def _spread(
     ready,
     batch,
     all_lanes,
-    shared,
-    fresh,
-    born,
+    masks,
+    F,
+    B,
     cur,
     n_cur,
     nxt,
     touched,
     n_touched,
-    lanes,
-    lane_segments,
+    step_planes,
+    seg_planes,
 ):
-    """One step: the frontier ``cur`` (lanes in ``fresh``) tries its ties; returns the sizes.
+    """One step: the frontier ``cur`` (lanes in column F of ``masks``) tries its ties.
 
     ``live`` (one word per tie) caches the ties' coins for all lanes of the batch (``all_lanes``)
     when the thresholds do not change with the step (``batch`` >= 0: no decay): u's ties are
@@ -208,45 +237,53 @@ def _spread(
     the ties in memory order too); the people touched are then no longer listed
     (``n_touched`` -1: clear everyone at the end). A narrow one lists the people it reaches.
 
-    Returns (people in the next frontier ``nxt``, with their lanes in ``born``; people touched).
+    Returns (people in the next frontier ``nxt``, with their lanes in column B; people touched).
     """
     n = indptr.shape[0] - 1
     ties = tie_strong.shape[0] > 0
-    one = np.uint64(1)
     zero = np.uint64(0)
     work = 0
     for i in range(n_cur):
         u = cur[i]
         work += indptr[u + 1] - indptr[u]
     scan = work * 16 > n
+    # One threshold for every class (one audience group, no tie strengths): no lookups.
+    bar = share_bar[0]
+    alike = True
+    for k in range(strong_offset if ties else strong_offset // 2):  # the classes in use
+        alike = alike and share_bar[k] == bar
     if scan:
         n_touched = -1
     n_nxt = 0
     for i in range(n_cur):
         u = cur[i]
-        mask = fresh[u]
-        fresh[u] = zero
+        mask = masks[u, F]
+        masks[u, F] = zero
         a = indptr[u]
         b = indptr[u + 1]
         if batch >= 0:
             if ready[u] != batch:
                 ready[u] = batch
-                for j in range(a, b):
-                    k = segment_of[indices[j]]
-                    if ties:
-                        k += strong_offset * tie_strong[j]
-                    live[j] = lane_coins(k_share, j, share_bar[k], all_lanes)
+                if alike:
+                    for j in range(a, b):
+                        live[j] = lane_coins(k_share, j, bar, all_lanes)
+                else:
+                    for j in range(a, b):
+                        k = segment_of[indices[j]]
+                        if ties:
+                            k += strong_offset * tie_strong[j]
+                        live[j] = lane_coins(k_share, j, share_bar[k], all_lanes)
             if scan:
                 for j in range(a, b):
                     v = indices[j]
-                    had = shared[v]
+                    had = masks[v, 0]
                     new = mask & live[j] & ~had
-                    shared[v] = had | new
-                    born[v] |= new
+                    masks[v, 0] = had | new
+                    masks[v, B] |= new
                 continue
         for j in range(a, b):
             v = indices[j]
-            had = shared[v]
+            had = masks[v, 0]
             ask = mask & ~had
             if ask == zero:
                 continue
@@ -263,26 +300,21 @@ def _spread(
                 if had == zero:
                     touched[n_touched] = v
                     n_touched += 1
-                if born[v] == zero:
+                if masks[v, B] == zero:
                     nxt[n_nxt] = v
                     n_nxt += 1
-            shared[v] = had | new
-            born[v] |= new
+            masks[v, 0] = had | new
+            masks[v, B] |= new
     if scan:
         for v in range(n):
-            if born[v] != zero:
+            if masks[v, B] != zero:
                 nxt[n_nxt] = v
                 n_nxt += 1
-    for i in range(n_nxt):  # the step's new shares, lane by lane
+    for i in range(n_nxt):  # the step's new shares, counted per lane in bit planes
         v = nxt[i]
-        seg = segment_of[v]
-        new = born[v]
-        while new != zero:
-            lane = _lowest(new)
-            new &= ~(one << np.uint64(lane))
-            lanes[lane, SHARERS] += 1
-            lanes[lane, SHARES] += 1
-            lane_segments[lane, seg, SEG_SHARERS] += 1
+        new = masks[v, B]
+        add_planes(step_planes, new)
+        add_planes(seg_planes[segment_of[v]], new)
     return n_nxt, n_touched
 
 
@@ -334,6 +366,8 @@ def run_batch(
     lane0 = lo & 63
     nl = hi - lo
     lanes = np.zeros((n_posts, LANES, N_COUNTERS), np.int64)
+    step_planes = np.zeros(PLANES, np.uint64)
+    seg_planes = np.zeros((n_posts, segment_counts.shape[1], PLANES), np.uint64)
     lane_segments = np.zeros(
         (n_posts, LANES, segment_counts.shape[1], N_SEGMENT_COUNTERS), np.int64
     )
@@ -363,7 +397,8 @@ def run_batch(
             start = posts.start[p]
             f = flip[p]
             cur, nxt, touched = work[p, f], work[p, 1 - f], work[p, 2]
-            shared, fresh, born = masks[p, :, 0], masks[p, :, 1 + f], masks[p, :, 2 - f]
+            rows = masks[p]  # per person: shared, shared last step, shared this step
+            shared, fresh = rows[:, 0], rows[:, 1 + f]
             if t == start:  # the seeds post, lane by lane
                 s = posts.seed_set[p]
                 budget = sets.budget[s]
@@ -425,17 +460,23 @@ def run_batch(
                         ready[p],
                         lo if posts.decay[p] == 1.0 else -1,
                         running,
-                        shared,
-                        fresh,
-                        born,
+                        rows,
+                        1 + f,
+                        2 - f,
                         cur,
                         n_cur[p],
                         nxt,
                         touched,
                         n_touched[p],
-                        lanes[p],
-                        lane_segments[p],
+                        step_planes,
+                        seg_planes[p],
                     )
+                    for i in range(nl):
+                        lane = lane0 + i
+                        c = plane_count(step_planes, lane)
+                        lanes[p, lane, SHARERS] += c
+                        lanes[p, lane, SHARES] += c
+                    step_planes[:] = 0
                 else:
                     for i in range(n_cur[p]):
                         fresh[cur[i]] = 0
@@ -465,6 +506,9 @@ def run_batch(
                 finals[row, :] = counts
                 if main >= 0:
                     segment_counts[row, :, :] = lane_segments[main, lane]
+                    for g in range(segment_counts.shape[1]):
+                        c = plane_count(seg_planes[main, g], lane)
+                        segment_counts[row, g, SEG_SHARERS] += c
                 else:
                     segment_counts[row, :, :] = 0
                 lengths[row] = t
