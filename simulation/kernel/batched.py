@@ -48,13 +48,10 @@ from simulation.kernel.layout import (
 )
 from simulation.kernel.person import draw_seeds
 from simulation.kernel.random import (
-    _LEVEL_STRIDE,
-    ALWAYS,
-    GOLDEN,
     block_key,
     derive,
+    lane_coins,
     replicate_key,
-    splitmix64,
 )
 from simulation.kernel.rules.cascade import class_thresholds
 
@@ -114,32 +111,6 @@ def supports(params: Params, campaign: Campaign, tree: bool) -> bool:
         and not np.any(np.asarray(posts.track))
         and not np.any(np.asarray(posts.persistence))
     )
-
-
-@jit(inline="always")
-def lane_coins(key: np.uint64, index: int, bar: np.uint64, ask: np.uint64) -> np.uint64:
-    """The lanes of ``ask`` whose coin ``coin(key, lane, index, bar)`` succeeds, all at once.
-
-    Digit k of every lane's uniform is one bit of the same hash, so the comparison with the
-    threshold runs digit by digit for the undecided lanes together.
-    """
-    if bar == ALWAYS:
-        return ask
-    rest = np.uint64(bar)
-    counter = np.uint64(key) + np.uint64(index) * _LEVEL_STRIDE
-    undecided = ask
-    won = np.uint64(0)
-    one = np.uint64(1)
-    while rest != 0 and undecided != 0:
-        digits = splitmix64(counter)
-        if rest >> np.uint64(63):
-            won |= undecided & ~digits  # digit 0 under a threshold digit 1: U < bar
-            undecided &= digits
-        else:
-            undecided &= ~digits  # digit 1 over a threshold digit 0: U > bar
-        rest = rest << one
-        counter += GOLDEN
-    return won
 
 
 PLANES = 32  # bit planes of a per-lane count (up to 2^32 - 1)

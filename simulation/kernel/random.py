@@ -34,8 +34,9 @@ __all__ = [
     "coin",
     "coin_bar",
     "derive",
+    "lane_coins",
+    "memo_coin",
     "replicate_key",
-    "skip",
     "splitmix64",
     "uniform",
 ]
@@ -87,21 +88,6 @@ def uniform(key: np.uint64, index: int) -> float:
 
 
 @jit
-def skip(key: np.uint64, index: int, log_q: float, limit: int) -> int:
-    """Failures before the next success of Bernoulli(p) trials, ``log_q = log(1 - p)``.
-
-    The geometric jump of Devroye (1986) from the uniform of decision ``index`` under ``key``;
-    ``limit`` when the jump reaches past it (or p = 0).
-    """
-    if log_q == 0.0:
-        return limit
-    jump = np.log(1.0 - uniform(key, index)) / log_q
-    if jump >= limit:
-        return limit
-    return int(jump)
-
-
-@jit
 def coin_bar(p: float) -> np.uint64:
     """A probability as :func:`coin`'s threshold: floor(p x 2^64), ALWAYS for p >= 1."""
     if p >= 1.0:
@@ -132,3 +118,47 @@ def coin(key: np.uint64, lane: np.uint64, index: int, bar: np.uint64) -> bool:
         rest = rest << one
         counter += GOLDEN
     return False
+
+
+@jit(inline="always")
+def lane_coins(key: np.uint64, index: int, bar: np.uint64, ask: np.uint64) -> np.uint64:
+    """The lanes of ``ask`` whose coin ``coin(key, lane, index, bar)`` succeeds, all at once.
+
+    Digit k of every lane's uniform is one bit of the same hash, so the comparison with the
+    threshold runs digit by digit for the undecided lanes together.
+    """
+    if bar == ALWAYS:
+        return ask
+    rest = np.uint64(bar)
+    counter = np.uint64(key) + np.uint64(index) * _LEVEL_STRIDE
+    undecided = ask
+    won = np.uint64(0)
+    one = np.uint64(1)
+    while rest != 0 and undecided != 0:
+        digits = splitmix64(counter)
+        if rest >> np.uint64(63):
+            won |= undecided & ~digits  # digit 0 under a threshold digit 1: U < bar
+            undecided &= digits
+        else:
+            undecided &= ~digits  # digit 1 over a threshold digit 0: U > bar
+        rest = rest << one
+        counter += GOLDEN
+    return won
+
+
+@jit(inline="always")
+def memo_coin(memo, slot: int, key: np.uint64, lane: np.uint64, index: int, bar: np.uint64) -> bool:
+    """:func:`coin`, through a memo of the decision's outcomes in all 64 lanes of its block.
+
+    ``memo`` uint64[decisions, slots, 3] holds per decision and slot the (key, threshold,
+    outcomes) last decided there; a thread that runs many replicates of one block decides a
+    tie's coin once (about 8 hashes) instead of once per replicate (about 2 each). An empty
+    memo (no rows) means plain :func:`coin`. Outcomes are those of :func:`coin` either way.
+    """
+    if memo.shape[0] == 0 or bar == ALWAYS or bar == 0:
+        return coin(key, lane, index, bar)
+    if memo[index, slot, 0] != key or memo[index, slot, 1] != bar:
+        memo[index, slot, 0] = key
+        memo[index, slot, 1] = bar
+        memo[index, slot, 2] = lane_coins(key, index, bar, ALWAYS)
+    return (memo[index, slot, 2] >> lane) & np.uint64(1) != 0
