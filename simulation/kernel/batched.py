@@ -221,8 +221,9 @@ def _spread(
     # One threshold for every class (one audience group, no tie strengths): no lookups.
     bar = share_bar[0]
     alike = True
-    for k in range(strong_offset if ties else strong_offset // 2):  # the classes in use
-        alike = alike and share_bar[k] == bar
+    for strong in range(2 if ties else 1):  # the classes in use: group (+ strong tie)
+        for group in range(strong_offset // 2):
+            alike = alike and share_bar[group + strong_offset * strong] == bar
     if scan:
         n_touched = -1
     n_nxt = 0
