@@ -175,8 +175,8 @@ def _spread(
     indptr,
     indices,
     segment_of,
-    tie_strong,
-    strong_offset,
+    tie_class,
+    classes,
     share_bar,
     k_share,
     live,
@@ -211,7 +211,6 @@ def _spread(
     Returns (people in the next frontier ``nxt``, with their lanes in column B; people touched).
     """
     n = indptr.shape[0] - 1
-    ties = tie_strong.shape[0] > 0
     zero = np.uint64(0)
     work = 0
     for i in range(n_cur):
@@ -221,9 +220,8 @@ def _spread(
     # One threshold for every class (one audience group, no tie strengths): no lookups.
     bar = share_bar[0]
     alike = True
-    for strong in range(2 if ties else 1):  # the classes in use: group (+ strong tie)
-        for group in range(strong_offset // 2):
-            alike = alike and share_bar[group + strong_offset * strong] == bar
+    for k in classes:  # the classes in use
+        alike = alike and share_bar[k] == bar
     if scan:
         n_touched = -1
     n_nxt = 0
@@ -241,10 +239,7 @@ def _spread(
                         live[j] = lane_coins(k_share, j, bar, all_lanes)
                 else:
                     for j in range(a, b):
-                        k = segment_of[indices[j]]
-                        if ties:
-                            k += strong_offset * tie_strong[j]
-                        live[j] = lane_coins(k_share, j, share_bar[k], all_lanes)
+                        live[j] = lane_coins(k_share, j, share_bar[tie_class[j]], all_lanes)
             if scan:
                 for j in range(a, b):
                     v = indices[j]
@@ -262,10 +257,7 @@ def _spread(
             if batch >= 0:
                 new = live[j] & ask
             else:
-                k = segment_of[v]
-                if ties:
-                    k += strong_offset * tie_strong[j]
-                new = lane_coins(k_share, j, share_bar[k], ask)
+                new = lane_coins(k_share, j, share_bar[tie_class[j]], ask)
             if new == zero:
                 continue
             if not scan:
@@ -304,6 +296,8 @@ def run_batch(
     masks,
     live,
     ready,
+    tie_class,
+    classes,
     chosen,
     scratch,
     seeds,
@@ -424,8 +418,8 @@ def run_batch(
                         indptr,
                         indices,
                         segment_of,
-                        tie_strong,
-                        2 * n_seg,
+                        tie_class,
+                        classes,
                         bars[0],
                         k_share[p],
                         live[p],
@@ -511,6 +505,8 @@ def run_blocks(
     worker: int,
     workers: int,
     steps: int,
+    tie_class,
+    classes,
     finals,
     segment_counts,
     lengths,
@@ -546,6 +542,8 @@ def run_blocks(
             masks,
             live,
             ready,
+            tie_class,
+            classes,
             chosen,
             scratch,
             seeds,
@@ -581,6 +579,14 @@ def run_batched(
     """
     from simulation.kernel.replicates import in_threads
 
+    # Each tie's class (its receiver's audience group, + 2 groups if strong), read in tie order
+    # where the coins are drawn instead of looked up through the receiver.
+    groups = params.affinity.shape[1]
+    tie_class = graph.segment_of[graph.indices].astype(np.int32)
+    classes = np.arange(groups)
+    if graph.tie_strong.shape[0] > 0:
+        tie_class += (2 * groups * graph.tie_strong).astype(np.int32)
+        classes = np.concatenate([classes, classes + 2 * groups])
     blocks = ((first_run + runs - 1) >> 6) - (first_run >> 6) + 1 if runs > 0 else 0
     workers = max(1, min(workers, blocks))
 
@@ -595,6 +601,8 @@ def run_batched(
             w,
             workers,
             steps,
+            tie_class,
+            classes,
             finals,
             segment_counts,
             lengths,
