@@ -178,3 +178,25 @@ def test_the_memo_of_tie_coins_changes_no_outcome(scenario, seed, first_run):
         )
         for name, values in one.values.items():
             np.testing.assert_array_equal(values[0], many.values[name][r], err_msg=name)
+
+
+def test_many_batches_on_one_thread_wide_then_narrow_frontiers():
+    """Ten blocks on one thread whose cascades go wide (frontier scans), then narrow (lists).
+
+    A batch leaves nothing behind for the next one (a scan stops listing the people touched,
+    so all of them are cleared) and equals the scalar path.
+    """
+    scenario = make_scenario(
+        {"kind": "barabasi_albert", "n": 400, "m": 2, "seed": 4},
+        content={"visibility": 0.7, "appeal": 0.4, "stickiness": 0.6},
+        segments=[
+            {"name": "a", "share": 0.3, "affinity": 2.0},
+            {"name": "b", "share": 0.7, "affinity": 0.8},
+        ],
+        seeding={"strategy": "nodes", "nodes": ["0"]},
+        steps=400,
+    )
+    scalar, batched = both_paths(scenario, 0, 1024, 640, 1)
+    for a, b in zip(scalar, batched, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert scalar[0][:, kernel.SHARERS].min() >= 1  # the seed shares in every replicate

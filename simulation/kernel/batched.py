@@ -261,7 +261,7 @@ def _spread(
             if new == zero:
                 continue
             if not scan:
-                if had == zero:
+                if had == zero and n_touched >= 0:  # -1: a scan stopped the list
                     touched[n_touched] = v
                     n_touched += 1
                 if masks[v, B] == zero:
