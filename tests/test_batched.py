@@ -157,29 +157,6 @@ def test_engine_takes_the_batched_path_where_it_applies(metrics, batched, monkey
             np.testing.assert_array_equal(timeline, scalar.timeline[name])
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(), st.integers(0, 2**32), st.integers(0, 100))
-def test_the_memo_of_tie_coins_changes_no_outcome(scenario, seed, first_run):
-    """The memo of tie coins (kernel.replicates.MEMO_RUNS) changes no outcome.
-
-    Replicates run one at a time (no memo) equal those of a run of 24 on one thread (memo on),
-    every metric, funnel and trees included.
-    """
-    from simulation.kernel.replicates import MEMO_RUNS
-
-    runs = 3 * MEMO_RUNS
-    prepared = prepare(scenario)
-    many = simulate(
-        scenario, runs=runs, seed=seed, first_run=first_run, prepared=prepared, workers=1
-    )
-    for r in (0, MEMO_RUNS - 1, runs - 1):
-        one = simulate(
-            scenario, runs=1, seed=seed, first_run=first_run + r, prepared=prepared, workers=1
-        )
-        for name, values in one.values.items():
-            np.testing.assert_array_equal(values[0], many.values[name][r], err_msg=name)
-
-
 def test_many_batches_on_one_thread_wide_then_narrow_frontiers():
     """Ten blocks on one thread whose cascades go wide (frontier scans), then narrow (lists).
 

@@ -400,7 +400,6 @@ class State(NamedTuple):
     negative_flags: np.ndarray  # uint8[n]: the crisis post's flags
     frontier: np.ndarray  # int32[n]: scratch: repeat posts, drawn seeds
     rooms: Rooms | None  # time and attention's working state (None without Params.timing)
-    memo: np.ndarray  # uint64[ties or 0, 2, 3]: tie coins of the block (random.memo_coin)
 
 
 class Market(NamedTuple):
@@ -435,5 +434,3 @@ class Market(NamedTuple):
     crisis_counters: np.ndarray  # int64[N_CRISIS_COUNTERS]
     probs: np.ndarray  # uint64[3, classes]: scratch: this step's coin thresholds per class
     rooms: Rooms | None  # time and attention's working state (None without Params.timing)
-    memo: np.ndarray  # uint64[ties or 0, 2, 3]: the share (0) and seen (1) coins of a tie in
-    # every lane of the block last decided there (random.memo_coin); no rows: no memo

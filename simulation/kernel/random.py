@@ -35,7 +35,6 @@ __all__ = [
     "coin_bar",
     "derive",
     "lane_coins",
-    "memo_coin",
     "replicate_key",
     "splitmix64",
     "uniform",
@@ -144,21 +143,3 @@ def lane_coins(key: np.uint64, index: int, bar: np.uint64, ask: np.uint64) -> np
         rest = rest << one
         counter += GOLDEN
     return won
-
-
-@jit(inline="always")
-def memo_coin(memo, slot: int, key: np.uint64, lane: np.uint64, index: int, bar: np.uint64) -> bool:
-    """:func:`coin`, through a memo of the decision's outcomes in all 64 lanes of its block.
-
-    ``memo`` uint64[decisions, slots, 3] holds per decision and slot the (key, threshold,
-    outcomes) last decided there; a thread that runs many replicates of one block decides a
-    tie's coin once (about 8 hashes) instead of once per replicate (about 2 each). An empty
-    memo (no rows) means plain :func:`coin`. Outcomes are those of :func:`coin` either way.
-    """
-    if memo.shape[0] == 0 or bar == ALWAYS or bar == 0:
-        return coin(key, lane, index, bar)
-    if memo[index, slot, 0] != key or memo[index, slot, 1] != bar:
-        memo[index, slot, 0] = key
-        memo[index, slot, 1] = bar
-        memo[index, slot, 2] = lane_coins(key, index, bar, ALWAYS)
-    return (memo[index, slot, 2] >> lane) & np.uint64(1) != 0

@@ -29,10 +29,6 @@ from simulation.kernel.trees import brand_trees
 
 __all__ = ["brands_act", "run_replicates", "seeded_spreads"]
 
-# Replicates per thread from which a memo of the ties' coins pays (random.memo_coin): its
-# first use of a tie costs about 8 hashes, a plain coin about 2.
-MEMO_RUNS = 8
-
 
 @jit
 def brands_act(graph: Graph, params: Params, campaign: Campaign, market: Market, t: int) -> None:
@@ -76,9 +72,7 @@ def run_block(
     the running sum of row 1 pads every replicate with its final value at O(L) cost.
     """
     n = graph.indptr.shape[0] - 1
-    # Many replicates of a block on this thread: decide each tie's coins once for the block.
-    memo = graph.indices.shape[0] if runs >= MEMO_RUNS * workers else 0
-    market = new_market(n, segment_counts.shape[1], campaign, params.timing, memo)
+    market = new_market(n, segment_counts.shape[1], campaign, params.timing)
     counts = np.zeros(finals.shape[1], np.int64)
     for r in range(worker, runs, workers):
         begin(campaign, market, seed, np.uint64(first_run + r))

@@ -37,13 +37,11 @@ __all__ = ["new_market", "place_seeds", "post_key", "post_state", "seed_keys"]
 
 
 @jit
-def new_market(n: int, segments: int, campaign: Campaign, timing=None, ties: int = 0) -> Market:
+def new_market(n: int, segments: int, campaign: Campaign, timing=None) -> Market:
     """Allocate the working state of one replicate at a time of a campaign on n people.
 
     ``timing`` (a :class:`~simulation.kernel.layout.Timing`, ``Params.timing``) sizes the rooms
     of attention, fatigue and frequency caps (:func:`new_rooms`); without it there are none.
-    ``ties`` > 0 keeps a memo of the ties' coins (:func:`~simulation.kernel.random.memo_coin`,
-    48 bytes a tie): worth it when this market runs many replicates of each block of 64.
     """
     posts = campaign.posts
     n_posts = posts.brand.shape[0]
@@ -89,7 +87,6 @@ def new_market(n: int, segments: int, campaign: Campaign, timing=None, ties: int
         crisis_counters=np.zeros(N_CRISIS_COUNTERS, np.int64),
         probs=np.zeros((3, 4 * n_seg), np.uint64),
         rooms=new_rooms(timing, n, campaign.brands),
-        memo=np.zeros((ties, 2, 3), np.uint64),
     )
 
 
@@ -147,7 +144,6 @@ def post_state(market: Market, p: int) -> State:
         negative_flags=market.flags[negative],
         frontier=market.frontier,
         rooms=market.rooms,
-        memo=market.memo,
     )
 
 

@@ -40,7 +40,7 @@ from simulation.kernel.layout import (
     State,
 )
 from simulation.kernel.person import engage, mark, negative, rival, see, share, touch
-from simulation.kernel.random import coin, coin_bar, derive, memo_coin
+from simulation.kernel.random import coin, coin_bar, derive
 from simulation.kernel.state import post_key
 from simulation.kernel.timing import feed_factor, fresh, online_now, reads, wear, wears
 
@@ -198,7 +198,6 @@ def cascade_step(
     own_counters, own_segments = state.brand_counters[own], state.brand_segment_counters[own]
     negative_stamp, negative_flags = state.negative_stamp, state.negative_flags
     rooms = state.rooms
-    memo = state.memo
     for i in range(frontier.shape[0]):
         u = frontier[i]
         for j in range(indptr[u], indptr[u + 1]):
@@ -211,7 +210,7 @@ def cascade_step(
                 k += strong_offset * tie_strong[j]
             if impacted and negative(negative_stamp, negative_flags, epoch, v):
                 k += n_seg
-            if memo_coin(memo, 0, k_share, lane, j, share_bar[k]):
+            if coin(k_share, lane, j, share_bar[k]):
                 if not reads(timing, rooms, now, k_read, j, v):
                     continue  # a share v did not read: not seen
                 touch(stamp, flags, count, required, epoch, v)
@@ -245,9 +244,7 @@ def cascade_step(
             if not every:
                 continue
             # Not a share: maybe seen, maybe engaged.
-            if memo_coin(memo, 1, k_seen, lane, j, seen_bar[k]) and reads(
-                timing, rooms, now, k_read, j, v
-            ):
+            if coin(k_seen, lane, j, seen_bar[k]) and reads(timing, rooms, now, k_read, j, v):
                 touch(stamp, flags, count, required, epoch, v)
                 new = see(flags, counters, segment_counters, seg, v, False)
                 keen = funnel and not flags[v] & SHARED and coin(k_engage, lane, j, engage_bar[k])
