@@ -449,6 +449,7 @@ def simulate(
     from simulation.kernel import batched as batched_path  # loads numba: only when simulating
 
     batched = batched_path.supports(params, prepared.campaign, tree)
+    tie_classes = batched_path.classes_of_ties(prepared.arrays, params) if batched else None
     done = 0
     while done < runs:
         size = min(_BATCH, runs - done)
@@ -468,6 +469,7 @@ def simulate(
                 lengths[part],
                 peak[part],
                 timeline_sum,
+                tie_classes,
             )
         else:
             kernel.run_replicates(

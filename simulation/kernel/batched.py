@@ -55,7 +55,7 @@ from simulation.kernel.random import (
 )
 from simulation.kernel.rules.cascade import class_thresholds
 
-__all__ = ["lane_coins", "run_batched", "supports"]
+__all__ = ["classes_of_ties", "lane_coins", "run_batched", "supports"]
 
 LANES = 64
 # The fields of Params and Campaign this path knows; a new field (a feature it does not
@@ -196,17 +196,17 @@ def _spread(
 ):
     """One step: the frontier ``cur`` (lanes in column F of ``masks``) tries its ties.
 
-    ``live`` (one word per tie) caches the ties' coins for all lanes of the batch (``all_lanes``)
-    when the thresholds do not change with the step (``batch`` >= 0: no decay): u's ties are
-    decided the first time u is in a frontier of the batch (``ready[u] == batch`` after) and
-    reused whenever u shares in more lanes later. Otherwise (``batch`` < 0) each tie is decided
-    for the lanes in which u shared last step and v has not shared yet, the only lanes in which
-    its coin can matter.
+    A narrow frontier decides each tie for the lanes in which u shared last step and v has not
+    shared yet (the only lanes in which its coin can matter) and lists the people it reaches.
 
-    A wide frontier (ties to try beyond a sixteenth of the people) updates the masks without a
+    A wide one (ties to try beyond a sixteenth of the people) updates the masks without a
     branch and finds the next frontier by a scan of everyone, in order (so the next step walks
     the ties in memory order too); the people touched are then no longer listed
-    (``n_touched`` -1: clear everyone at the end). A narrow one lists the people it reaches.
+    (``n_touched`` -1: clear everyone at the end). When the thresholds do not change with the
+    step (``batch`` >= 0: no decay) ``live`` (a word per tie) keeps the ties' coins for all
+    lanes of the batch (``all_lanes``): u's ties are decided the first time u is in a wide
+    frontier of the batch (``ready[u] == batch`` after) and reused whenever u shares in more
+    lanes later.
 
     Returns (people in the next frontier ``nxt``, with their lanes in column B; people touched).
     """
@@ -231,7 +231,7 @@ def _spread(
         masks[u, F] = zero
         a = indptr[u]
         b = indptr[u + 1]
-        if batch >= 0:
+        if scan and batch >= 0:
             if ready[u] != batch:
                 ready[u] = batch
                 if alike:
@@ -240,24 +240,20 @@ def _spread(
                 else:
                     for j in range(a, b):
                         live[j] = lane_coins(k_share, j, share_bar[tie_class[j]], all_lanes)
-            if scan:
-                for j in range(a, b):
-                    v = indices[j]
-                    had = masks[v, 0]
-                    new = mask & live[j] & ~had
-                    masks[v, 0] = had | new
-                    masks[v, B] |= new
-                continue
+            for j in range(a, b):
+                v = indices[j]
+                had = masks[v, 0]
+                new = mask & live[j] & ~had
+                masks[v, 0] = had | new
+                masks[v, B] |= new
+            continue
         for j in range(a, b):
             v = indices[j]
             had = masks[v, 0]
             ask = mask & ~had
             if ask == zero:
                 continue
-            if batch >= 0:
-                new = live[j] & ask
-            else:
-                new = lane_coins(k_share, j, share_bar[tie_class[j]], ask)
+            new = lane_coins(k_share, j, bar if alike else share_bar[tie_class[j]], ask)
             if new == zero:
                 continue
             if not scan:
@@ -437,9 +433,12 @@ def run_batch(
                         step_planes,
                         seg_planes[p],
                     )
+                    used = PLANES  # planes above the largest count are all zero
+                    while used > 0 and step_planes[used - 1] == 0:
+                        used -= 1
                     for i in range(nl):
                         lane = lane0 + i
-                        c = plane_count(step_planes, lane)
+                        c = plane_count(step_planes[:used], lane)
                         lanes[p, lane, SHARERS] += c
                         lanes[p, lane, SHARES] += c
                     step_planes[:] = 0
@@ -557,6 +556,26 @@ def run_blocks(
         b += workers
 
 
+def classes_of_ties(graph: Graph, params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Each tie's coin class and the classes in use.
+
+    A tie's class is its receiver's audience group (+ 2 x groups if the tie is strong), read in
+    tie order where coins are drawn instead of looked up through the receiver. With a
+    single class in use the per-tie array is empty (every tie has the one threshold).
+    """
+    groups = params.affinity.shape[1]
+    ties = graph.tie_strong.shape[0] > 0
+    classes = np.arange(groups)
+    if ties:
+        classes = np.concatenate([classes, classes + 2 * groups])
+    if classes.shape[0] == 1:
+        return np.zeros(0, np.int32), classes
+    tie_class = graph.segment_of[graph.indices].astype(np.int32)
+    if ties:
+        tie_class += (2 * groups * graph.tie_strong).astype(np.int32)
+    return tie_class, classes
+
+
 def run_batched(
     graph: Graph,
     params: Params,
@@ -571,22 +590,19 @@ def run_batched(
     lengths: np.ndarray,
     peaks: np.ndarray,
     timeline_sum: np.ndarray,
+    tie_classes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Replicates first_run .. first_run + runs - 1, a block of 64 per traversal, on threads.
 
     The outputs are those of :func:`~simulation.kernel.replicates.run_replicates` (without
-    trees); ``timeline_sum[w]`` is worker w's.
+    trees); ``timeline_sum[w]`` is worker w's. ``tie_classes``: :func:`classes_of_ties`, to
+    compute once for many calls.
     """
     from simulation.kernel.replicates import in_threads
 
-    # Each tie's class (its receiver's audience group, + 2 groups if strong), read in tie order
-    # where the coins are drawn instead of looked up through the receiver.
-    groups = params.affinity.shape[1]
-    tie_class = graph.segment_of[graph.indices].astype(np.int32)
-    classes = np.arange(groups)
-    if graph.tie_strong.shape[0] > 0:
-        tie_class += (2 * groups * graph.tie_strong).astype(np.int32)
-        classes = np.concatenate([classes, classes + 2 * groups])
+    if tie_classes is None:
+        tie_classes = classes_of_ties(graph, params)
+    tie_class, classes = tie_classes
     blocks = ((first_run + runs - 1) >> 6) - (first_run >> 6) + 1 if runs > 0 else 0
     workers = max(1, min(workers, blocks))
 
