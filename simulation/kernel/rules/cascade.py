@@ -186,9 +186,12 @@ def cascade_step(
     # Who saw the crisis changes who shares the brand's posts, and so does fatigue (every
     # exposure seen wears): always decide their exposures.
     every = funnel or negative_post or worn
-    # Without them a tie to someone who already shared decides nothing (reading a feed under
-    # timing spends attention, so then every share is still read).
+    # Without them a tie that carries no share, or leads to someone who already shared,
+    # decides nothing (reading a feed under timing spends attention: then every share is read).
     lean = not every and timing is None
+    # A tie's uniform is fixed, so it carries a share in no class if not under the largest
+    # class probability: then the follower's state is never read (most ties at small p).
+    bar_max = coin_bar(p_max)
     tree = (state.order, state.parent, state.depth, state.root)
     own = info[I_BRAND]
     track = info[I_TRACK] != 0
@@ -201,6 +204,8 @@ def cascade_step(
     for i in range(frontier.shape[0]):
         u = frontier[i]
         for j in range(indptr[u], indptr[u + 1]):
+            if lean and not coin(k_share, lane, j, bar_max):
+                continue
             v = indices[j]
             if lean and stamp[v] == epoch and flags[v] & SHARED:
                 continue
