@@ -1,7 +1,7 @@
 """The kernel agrees in distribution with an independent plain-Python cascade.
 
 The reference below is written from the README's definition of the ``cascade`` rule, tie by
-tie, with Python's ``random`` and none of the kernel's tricks (geometric jumps, thinning,
+tie, with Python's ``random`` and none of the kernel's tricks (bit-sliced coins, batches,
 conditional funnel draws, stamps). The two are compared metric by metric: means within four
 standard errors of their difference and a two-sample Kolmogorov-Smirnov test.
 """

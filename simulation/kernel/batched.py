@@ -2,13 +2,20 @@
 
 Replicates ``64 b .. 64 b + 63`` share their block's coin key (see
 :func:`~simulation.kernel.random.coin`), so one hash gives a digit of a tie's uniform for all
-64 of them. A batch keeps, per person, a 64-bit mask of the replicates (lanes) in which they
-have shared and one of those in which they shared in the last step, and one frontier per step:
-the union over lanes of last step's sharers. Each sharer u of the frontier decides each of its
-ties once for the lanes in which it shared last step and the tie's other end has not shared
-yet: one bit-sliced coin for those lanes together (:func:`lane_coins`: digits compared most
-significant first until every asked lane is decided, about log2(lanes) + 2 hashes). Per-lane
-counts are added bit by bit as people share.
+64 of them. A batch keeps, per person, one row of three 64-bit masks of the replicates (lanes):
+those in which they have shared, shared last step and share this step; and one frontier per
+step, the union over lanes of last step's sharers. Each sharer u of the frontier decides each
+of its ties with one bit-sliced coin for many lanes together (:func:`lane_coins`: digits
+compared most significant first until every asked lane is decided, about log2(lanes) + 2
+hashes):
+
+* a narrow frontier asks only the lanes in which u shared last step and the follower has not
+  shared yet, and lists the people it reaches;
+* a wide one keeps each tie's outcomes in all lanes for the batch (``live``, decided the first
+  time u is in a wide frontier, reused when u shares in more lanes later), updates the masks
+  with AND/OR and no branch, and finds the next frontier by a scan of everyone in order.
+
+Per-lane counts are kept in bit planes (:func:`add_planes`).
 
 Results are bit-identical to the scalar path (tests/test_batched.py): who shares in a step
 under the pure independent cascade does not depend on the order the frontier is processed
@@ -19,10 +26,10 @@ cascade rule, no funnel, no cascade trees, no ads, crisis, repeat posts, exclusi
 brand tracking, and no ``Params``/``Campaign`` fields it does not know. Everything else takes
 the scalar path (:mod:`simulation.kernel.replicates`).
 
-Memory per thread and post: three 64-bit masks and three int32 lists per person (shared, shared last
-step, shared this step; two frontiers and the people touched, cleared through that list after
-each batch) and the seed draw's scratch: 52 bytes per person, whatever the number of
-replicates (a million people: 52 MB per thread).
+Memory per thread and post: 60 bytes per person (the masks; two frontiers and the people
+touched; the batch stamp of ``live``; the seed draw's scratch) and 8 bytes per tie (``live``),
+plus 4 bytes per tie shared by the threads (each tie's class, when there is more than one),
+whatever the number of replicates: a million people and five million ties, 100 MB a thread.
 """
 
 from __future__ import annotations
