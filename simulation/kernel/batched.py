@@ -132,7 +132,11 @@ def add_planes(planes, word) -> None:
     walking their bits one by one.
     """
     carry = word
-    k = 0
+    for k in range(4):  # the low planes without a branch (most adds stop there)
+        low = planes[k] & carry
+        planes[k] ^= carry
+        carry = low
+    k = 4
     while carry != 0:
         low = planes[k] & carry
         planes[k] ^= carry
@@ -199,7 +203,6 @@ def _spread(
     touched,
     n_touched,
     step_planes,
-    seg_planes,
 ):
     """One step: the frontier ``cur`` (lanes in column F of ``masks``) tries its ties.
 
@@ -281,7 +284,6 @@ def _spread(
         v = nxt[i]
         new = masks[v, B]
         add_planes(step_planes, new)
-        add_planes(seg_planes[segment_of[v]], new)
     return n_nxt, n_touched
 
 
@@ -336,7 +338,6 @@ def run_batch(
     nl = hi - lo
     lanes = np.zeros((n_posts, LANES, N_COUNTERS), np.int64)
     step_planes = np.zeros(PLANES, np.uint64)
-    seg_planes = np.zeros((n_posts, segment_counts.shape[1], PLANES), np.uint64)
     lane_segments = np.zeros(
         (n_posts, LANES, segment_counts.shape[1], N_SEGMENT_COUNTERS), np.int64
     )
@@ -399,7 +400,6 @@ def run_batch(
                         lanes[p, lane, REACH] += 1
                         lanes[p, lane, SHARERS] += 1
                         lane_segments[p, lane, seg, SEG_REACH] += 1
-                        lane_segments[p, lane, seg, SEG_SHARERS] += 1
             elif t > start and n_cur[p] > 0:
                 age = t - start - 1
                 p_max = class_thresholds(
@@ -438,7 +438,6 @@ def run_batch(
                         touched,
                         n_touched[p],
                         step_planes,
-                        seg_planes[p],
                     )
                     used = PLANES  # planes above the largest count are all zero
                     while used > 0 and step_planes[used - 1] == 0:
@@ -476,11 +475,8 @@ def run_batch(
                 row = lo - first + i
                 timeline_sum[1, t + 1, :] += counts
                 finals[row, :] = counts
-                if main >= 0:
+                if main >= 0:  # sharers per group: at the end of the batch
                     segment_counts[row, :, :] = lane_segments[main, lane]
-                    for g in range(segment_counts.shape[1]):
-                        c = plane_count(seg_planes[main, g], lane)
-                        segment_counts[row, g, SEG_SHARERS] += c
                 else:
                     segment_counts[row, :, :] = 0
                 lengths[row] = t
@@ -489,6 +485,20 @@ def run_batch(
         if running == 0:
             break
         t += 1
+    if main >= 0:  # the main post's sharers per group and lane, from who shared
+        shared, touched = masks[main, :, 0], work[main, 2]
+        seg_planes = np.zeros((segment_counts.shape[1], PLANES), np.uint64)
+        if n_touched[main] < 0:
+            for v in range(shared.shape[0]):
+                if shared[v] != 0:
+                    add_planes(seg_planes[segment_of[v]], shared[v])
+        for k in range(n_touched[main]):
+            v = touched[k]
+            add_planes(seg_planes[segment_of[v]], shared[v])
+        for i in range(nl):
+            row = lo - first + i
+            for g in range(segment_counts.shape[1]):
+                segment_counts[row, g, SEG_SHARERS] = plane_count(seg_planes[g], lane0 + i)
     for p in range(n_posts):
         cur, fresh = work[p, flip[p]], masks[p, :, 1 + flip[p]]
         for k in range(n_cur[p]):
