@@ -12,7 +12,7 @@ from test_invariants import probability, scenarios
 from simulation import kernel
 from simulation.engine import prepare, simulate
 from simulation.kernel.batched import lane_coins, run_batched, supports
-from simulation.kernel.random import coin, coin_bar
+from simulation.kernel.random import coin, coin_bar, wide_lane_coins
 from simulation.kernel_inputs import kernel_params
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -125,9 +125,23 @@ def test_fields_it_does_not_know_send_a_run_to_the_scalar_path():
 def test_lane_coins_are_the_coins_of_each_lane(key, index, p, ask):
     bar = np.uint64(coin_bar(p))
     won = int(lane_coins(np.uint64(key), index, bar, np.uint64(ask)))
+    wide = int(wide_lane_coins(np.uint64(key), index, bar, np.uint64(ask)))
     for lane in range(64):
         expected = bool(ask >> lane & 1) and coin(np.uint64(key), np.uint64(lane), index, bar)
         assert bool(won >> lane & 1) == expected
+        assert bool(wide >> lane & 1) == expected
+
+
+@pytest.mark.parametrize("bits", [1, 2, 3, 9, 10, 11, 12, 64])
+def test_wide_lane_coins_past_the_unrolled_digits(bits):
+    """Thresholds whose digits end before, at and after the unrolled ones, every lane asked."""
+    everyone = np.uint64(2**64 - 1)
+    for pattern in (0, 0b10110, 2**64 - 1):  # the threshold's last digit 1 is digit `bits`
+        bar = np.uint64(((pattern & (2**bits - 1)) | 1) << (64 - bits))
+        for index in range(200):
+            assert int(wide_lane_coins(np.uint64(7), index, bar, everyone)) == int(
+                lane_coins(np.uint64(7), index, bar, everyone)
+            )
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,7 @@ from simulation.kernel.random import (
     derive,
     lane_coins,
     replicate_key,
+    wide_lane_coins,
 )
 from simulation.kernel.rules.cascade import class_thresholds
 
@@ -246,10 +247,10 @@ def _spread(
                 ready[u] = batch
                 if alike:
                     for j in range(a, b):
-                        live[j] = lane_coins(k_share, j, bar, all_lanes)
+                        live[j] = wide_lane_coins(k_share, j, bar, all_lanes)
                 else:
                     for j in range(a, b):
-                        live[j] = lane_coins(k_share, j, share_bar[tie_class[j]], all_lanes)
+                        live[j] = wide_lane_coins(k_share, j, share_bar[tie_class[j]], all_lanes)
             for j in range(a, b):
                 v = indices[j]
                 had = masks[v, 0]
