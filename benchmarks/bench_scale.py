@@ -12,6 +12,8 @@ Two workloads, each measured in a child process of its own so that its peak memo
 * ``small``: Barabasi-Albert n = 100,000, m = 5, p = 0.01, three fixed seeds: cascades of a
   handful of sharers. Times many replicates once the graph is built and the kernel warm, and
   reports microseconds per replicate. Goal: microseconds, not milliseconds.
+  ``small-cascade-scalar`` is ``small-cascade`` with the batched path turned off (one replicate
+  per traversal), to compare the engine's two paths where both apply.
 
     python benchmarks/bench_scale.py                      # both, as a table
     python benchmarks/bench_scale.py --workload million --json
@@ -31,7 +33,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
-WORKLOADS = ("million-funnel", "million-cascade", "small-cascade", "small-funnel")
+WORKLOADS = (
+    "million-funnel",
+    "million-cascade",
+    "small-cascade",
+    "small-funnel",
+    "small-cascade-scalar",
+)
 SMALL_REPLICATES = 100_000
 
 
@@ -57,7 +65,11 @@ def measure(workload: str, replicates: int | None = None) -> dict:
 
     from simulation.engine import prepare, simulate
 
-    metrics = ["sharers"] if workload.endswith("cascade") else None
+    metrics = ["sharers"] if "cascade" in workload else None
+    if workload.endswith("-scalar"):  # one replicate per traversal (no batched path)
+        import simulation.kernel.batched
+
+        simulation.kernel.batched.supports = lambda *_: False
     # Load the compiled kernel (from numba's cache) on a tiny scenario, and time that apart.
     warm = _scenario(100, 0.1, {"strategy": "degree", "budget": 2})
     simulate(warm, runs=2, metrics=metrics)
