@@ -122,18 +122,8 @@ def coin(key: np.uint64, lane: np.uint64, index: int, bar: np.uint64) -> bool:
 
 
 @jit(inline="always")
-def lane_coins(key: np.uint64, index: int, bar: np.uint64, ask: np.uint64) -> np.uint64:
-    """The lanes of ``ask`` whose coin ``coin(key, lane, index, bar)`` succeeds, all at once.
-
-    Digit k of every lane's uniform is one bit of the same hash, so the comparison with the
-    threshold runs digit by digit for the undecided lanes together.
-    """
-    if bar == ALWAYS:
-        return ask
-    rest = np.uint64(bar)
-    counter = np.uint64(key) + np.uint64(index) * _LEVEL_STRIDE
-    undecided = ask
-    won = np.uint64(0)
+def _settle(counter: np.uint64, rest: np.uint64, undecided: np.uint64, won: np.uint64) -> np.uint64:
+    """Compare the undecided lanes' digits from ``counter`` on with the threshold's ``rest``."""
     one = np.uint64(1)
     while rest != 0 and undecided != 0:
         digits = splitmix64(counter)
@@ -145,6 +135,19 @@ def lane_coins(key: np.uint64, index: int, bar: np.uint64, ask: np.uint64) -> np
         rest = rest << one
         counter += GOLDEN
     return won
+
+
+@jit(inline="always")
+def lane_coins(key: np.uint64, index: int, bar: np.uint64, ask: np.uint64) -> np.uint64:
+    """The lanes of ``ask`` whose coin ``coin(key, lane, index, bar)`` succeeds, all at once.
+
+    Digit k of every lane's uniform is one bit of the same hash, so the comparison with the
+    threshold runs digit by digit for the undecided lanes together.
+    """
+    if bar == ALWAYS:
+        return ask
+    counter = np.uint64(key) + np.uint64(index) * _LEVEL_STRIDE
+    return _settle(counter, np.uint64(bar), ask, np.uint64(0))
 
 
 @jit(inline="always")
@@ -170,13 +173,4 @@ def wide_lane_coins(key: np.uint64, index: int, bar: np.uint64, ask: np.uint64) 
         undecided &= ~(digits ^ high)
         rest = rest << one
         counter += GOLDEN
-    while rest != 0 and undecided != 0:
-        digits = splitmix64(counter)
-        if rest >> np.uint64(63):
-            won |= undecided & ~digits  # digit 0 under a threshold digit 1: U < bar
-            undecided &= digits
-        else:
-            undecided &= ~digits  # digit 1 over a threshold digit 0: U > bar
-        rest = rest << one
-        counter += GOLDEN
-    return won
+    return _settle(counter, rest, undecided, won)
