@@ -154,19 +154,6 @@ def plane_count(planes, lane: int) -> int:
     return total
 
 
-_DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
-_DEBRUIJN_INDEX = np.zeros(64, np.int64)
-for _i in range(64):
-    _DEBRUIJN_INDEX[((int(_DEBRUIJN) << _i) % 2**64) >> 58] = _i
-
-
-@jit(inline="always")
-def _lowest(x: np.uint64) -> int:
-    """Index of the lowest set bit of a non-zero word (a de Bruijn multiplication)."""
-    low = x & (~x + np.uint64(1))
-    return _DEBRUIJN_INDEX[(low * _DEBRUIJN) >> np.uint64(58)]
-
-
 @jit
 def _record(counts, lanes, brand_post, lane) -> None:
     """Lane's flat tally: brand rows (each its one post's row), post rows, then the crisis."""
