@@ -189,6 +189,7 @@ def cascade_step(
     # Without them a tie that carries no share, or leads to someone who already shared,
     # decides nothing (reading a feed under timing spends attention: then every share is read).
     lean = not every and timing is None
+    grouped = n_seg > 1
     # A tie's uniform is fixed, so it carries a share in no class if not under the largest
     # class probability: then the follower's state is never read (most ties at small p).
     bar_max = coin_bar(p_max)
@@ -209,7 +210,7 @@ def cascade_step(
             v = indices[j]
             if lean and stamp[v] == epoch and flags[v] & SHARED:
                 continue
-            seg = segment_of[v]
+            seg = segment_of[v] if grouped else 0  # one audience group: no lookup
             k = seg
             if ties:
                 k += strong_offset * tie_strong[j]
