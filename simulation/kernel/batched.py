@@ -55,6 +55,7 @@ from simulation.kernel.layout import (
 )
 from simulation.kernel.person import draw_seeds
 from simulation.kernel.random import (
+    LANES,
     block_key,
     derive,
     lane_coins,
@@ -65,7 +66,6 @@ from simulation.kernel.rules.cascade import class_thresholds
 
 __all__ = ["classes_of_ties", "lane_coins", "run_batched", "supports"]
 
-LANES = 64
 # The fields of Params and Campaign this path knows; a new field (a feature it does not
 # implement) sends the scenario to the scalar path until it is added here.
 _PARAMS = (
@@ -173,7 +173,6 @@ def _record(counts, lanes, brand_post, lane) -> None:
 def _spread(
     indptr,
     indices,
-    segment_of,
     tie_class,
     classes,
     share_bar,
@@ -408,7 +407,6 @@ def run_batch(
                     n_cur[p], n_touched[p] = _spread(
                         indptr,
                         indices,
-                        segment_of,
                         tie_class,
                         classes,
                         bars[0],
