@@ -37,13 +37,14 @@ def reference_cascade(graph, seeds, content, affinity, steps, rng):
         t += 1
         decay = 0.5 ** ((t - 1) / content["half_life"]) if content.get("half_life") else 1.0
         new = []
+        before = set(shared)  # a step is decided from the state at its start
         for u in frontier:
             for v in followers[u]:
                 if rng.random() >= content["visibility"]:
                     continue
                 counts["impressions"] += 1
                 seen.add(v)
-                if v in shared:
+                if v in before:
                     continue
                 appeal = min(1.0, content["appeal"] * affinity[segment[v]] * decay)
                 if rng.random() >= appeal:
@@ -55,7 +56,7 @@ def reference_cascade(graph, seeds, content, affinity, steps, rng):
                     if v not in converted and rng.random() < content["conversion"]:
                         converted.add(v)
                         counts["conversions"] += 1
-                if rng.random() < content["stickiness"]:
+                if rng.random() < content["stickiness"] and v not in shared:
                     shared.add(v)
                     new.append(v)
         frontier = new

@@ -380,7 +380,7 @@ class State(NamedTuple):
     cursor: np.ndarray  # int64[4]: C_* slots
     stamp: np.ndarray  # int64[n]
     flags: np.ndarray  # uint8[n]: SEEN | ENGAGED | SHARED | CONVERTED | PAID | EARNED | ...
-    count: np.ndarray  # int32[n]: contacts who have shared (threshold, bass)
+    count: np.ndarray  # int32[n]: shared contacts (threshold, bass); cascade: 1 + share step
     required: np.ndarray  # int32[n]: threshold rule, contacts needed (-1 = not drawn yet)
     order: np.ndarray  # int32[n]: sharers in activation order
     parent: np.ndarray  # int32[n]: who made this sharer share (-1 for roots)

@@ -127,6 +127,15 @@ def share(tree, flags, counters, segment_counters, seg, v, parent, earned) -> No
 
 
 @jit
+def adopt_parent(tree, v, parent) -> None:
+    """Move v (who shared this step, so has no followers in the tree yet) below ``parent``."""
+    _, parents, depth, root = tree
+    parents[v] = parent
+    depth[v] = depth[parent] + 1
+    root[v] = root[parent]
+
+
+@jit
 def mark(brand_stamp, brand_flags, brand_counters, brand_segment_counters, epoch, v, seg, bits):
     """Count v once for the brand (across its posts) for each of ``bits`` not yet set."""
     if brand_stamp[v] != epoch:

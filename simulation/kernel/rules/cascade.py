@@ -39,7 +39,7 @@ from simulation.kernel.layout import (
     Posts,
     State,
 )
-from simulation.kernel.person import engage, mark, negative, rival, see, share, touch
+from simulation.kernel.person import adopt_parent, engage, mark, negative, rival, see, share, touch
 from simulation.kernel.random import coin, coin_bar, derive
 from simulation.kernel.state import post_key
 from simulation.kernel.timing import feed_factor, fresh, online_now, reads, wear, wears
@@ -129,6 +129,12 @@ def cascade_step(
     given no share. Coins are of (post, tie), also of
     ``attempt`` when > 0: repeat posts at that step (the crisis's persistence).
 
+    A step is decided from the state at its start, so its outcome does not depend on the order
+    its sharers are tried (which the batched path relies on): a person who had not shared
+    before the step engages with each of the step's exposures that engages them (also after
+    sharing in the step), and shares once, below the lowest-numbered of the step's sharers
+    whose tie carried a share (the canonical parent in the cascade tree).
+
     Under ``params.timing`` (:mod:`simulation.kernel.timing`) the visibility is also times the
     share of the receiver's class online this step, a person reads only the feed items their
     attention keeps, and fatigue thins engagement: engaged = engaged without fatigue and a coin
@@ -194,6 +200,10 @@ def cascade_step(
     # class probability: then the follower's state is never read (most ties at small p).
     bar_max = coin_bar(p_max)
     tree = (state.order, state.parent, state.depth, state.root)
+    parents = state.parent
+    # A cascade post's ``count[v]``: the step + 1 in which v shared through this rule (so a
+    # person who shared earlier in this step still counts as "not shared yet" below).
+    mark_t = t + 1
     own = info[I_BRAND]
     track = info[I_TRACK] != 0
     exclusive = info[I_EXCLUSIVE] != 0
@@ -208,8 +218,8 @@ def cascade_step(
             if lean and not coin(k_share, lane, j, bar_max):
                 continue
             v = indices[j]
-            if lean and stamp[v] == epoch and flags[v] & SHARED:
-                continue
+            if lean and stamp[v] == epoch and flags[v] & SHARED and count[v] != mark_t:
+                continue  # shared before this step: nothing left to decide
             seg = segment_of[v] if grouped else 0  # one audience group: no lookup
             k = seg
             if ties:
@@ -227,7 +237,7 @@ def cascade_step(
                 keen = fresh(timing, rooms, own, epoch, t, v, k_fatigue, lane, j, within)
                 if worn:
                     wear(timing, rooms, own, epoch, t, v)
-                if keen and not flags[v] & SHARED:
+                if keen and not (flags[v] & SHARED and count[v] != mark_t):
                     if funnel:
                         new |= engage(
                             flags,
@@ -241,8 +251,12 @@ def cascade_step(
                             v,
                             False,
                         )
-                    if not exclusive or not rival(brand_stamp, brand_flags, own, epoch, v):
+                    if flags[v] & SHARED:
+                        if u < parents[v]:  # shared this step: the lowest sharer is the parent
+                            adopt_parent(tree, v, u)
+                    elif not exclusive or not rival(brand_stamp, brand_flags, own, epoch, v):
                         share(tree, flags, counters, segment_counters, seg, v, u, True)
+                        count[v] = mark_t
                         new |= SHARED
                 if track and new:
                     mark(own_stamp, own_flags, own_counters, own_segments, epoch, v, seg, new)
@@ -253,7 +267,11 @@ def cascade_step(
             if coin(k_seen, lane, j, seen_bar[k]) and reads(timing, rooms, now, k_read, j, v):
                 touch(stamp, flags, count, required, epoch, v)
                 new = see(flags, counters, segment_counters, seg, v, False)
-                keen = funnel and not flags[v] & SHARED and coin(k_engage, lane, j, engage_bar[k])
+                keen = (
+                    funnel
+                    and not (flags[v] & SHARED and count[v] != mark_t)
+                    and coin(k_engage, lane, j, engage_bar[k])
+                )
                 within = feed_factor(timing, rooms, own, now, v)
                 if keen and fresh(timing, rooms, own, epoch, t, v, k_fatigue, lane, j, within):
                     new |= engage(
