@@ -18,10 +18,10 @@ from simulation.kernel_inputs import kernel_params
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def both_paths(scenario, seed, first_run, runs, workers):
+def both_paths(scenario, seed, first_run, runs, workers, funnel=False):
     """Every output of the scalar and of the batched path for the same replicates."""
     prepared = prepare(scenario)
-    params = kernel_params(scenario, funnel=False)
+    params = kernel_params(scenario, funnel=funnel, audience=prepared.audience)
     campaign = prepared.campaign
     assert supports(params, campaign, tree=False)
     width = prepared.layout.width
@@ -56,9 +56,10 @@ def both_paths(scenario, seed, first_run, runs, workers):
     st.integers(0, 200),
     st.integers(1, 150),
     st.integers(1, 3),
+    st.booleans(),
 )
-def test_batched_path_equals_scalar_path(scenario, seed, first_run, runs, workers):
-    scalar, batched = both_paths(scenario, seed, first_run, runs, workers)
+def test_batched_path_equals_scalar_path(scenario, seed, first_run, runs, workers, funnel):
+    scalar, batched = both_paths(scenario, seed, first_run, runs, workers, funnel)
     for a, b in zip(scalar, batched, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -90,11 +91,13 @@ def served(draw):
 
 
 @SETTINGS
-@given(served(), st.integers(0, 2**32), st.integers(0, 200), st.integers(1, 130))
+@given(
+    served(), st.integers(0, 2**32), st.integers(0, 200), st.integers(1, 130), st.booleans()
+)
 def test_batched_path_equals_scalar_path_with_ties_late_posts_and_competitors(
-    scenario, seed, first, runs
+    scenario, seed, first, runs, funnel
 ):
-    scalar, batched = both_paths(scenario, seed, first, runs, 2)
+    scalar, batched = both_paths(scenario, seed, first, runs, 2, funnel)
     for a, b in zip(scalar, batched, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -111,7 +114,7 @@ def test_fields_it_does_not_know_send_a_run_to_the_scalar_path():
     params = kernel_params(scenario, funnel=False)
     assert supports(params, prepared.campaign, tree=False)
     assert not supports(params, prepared.campaign, tree=True)
-    assert not supports(params._replace(funnel=True), prepared.campaign, tree=False)
+    assert supports(params._replace(funnel=True), prepared.campaign, tree=False)
     extended = namedtuple("Params", [*params._fields, "attention"])(*params, None)
     assert not supports(extended, prepared.campaign, tree=False)
     wider = namedtuple("Campaign", [*prepared.campaign._fields, "caps"])(*prepared.campaign, None)
@@ -147,7 +150,7 @@ def test_wide_lane_coins_past_the_unrolled_digits(bits):
 @pytest.mark.parametrize(
     ("metrics", "batched"),
     [(["sharers"], True), (["sharers", "steps", "peak_step"], True), (None, False),
-     (["structural_virality"], False), (["reach"], False)],
+     (["structural_virality"], False), (["reach", "engagements", "conversions"], True)],
 )  # fmt: skip
 def test_engine_takes_the_batched_path_where_it_applies(metrics, batched, monkeypatch):
     from helpers import independent_cascade
@@ -161,7 +164,7 @@ def test_engine_takes_the_batched_path_where_it_applies(metrics, batched, monkey
     monkeypatch.setattr(path, "run_batched", lambda *a: (taken.append(1), run_batched(*a))[1])
     result = simulate(scenario, metrics=metrics)
     assert bool(taken) == batched
-    if metrics is not None and "sharers" in metrics:
+    if batched:
         monkeypatch.setattr(path, "supports", lambda *a: False)
         scalar = simulate(scenario, metrics=metrics)
         for name in metrics:
@@ -171,7 +174,8 @@ def test_engine_takes_the_batched_path_where_it_applies(metrics, batched, monkey
             np.testing.assert_array_equal(timeline, scalar.timeline[name])
 
 
-def test_many_batches_on_one_thread_wide_then_narrow_frontiers():
+@pytest.mark.parametrize("funnel", [False, True])
+def test_many_batches_on_one_thread_wide_then_narrow_frontiers(funnel):
     """Ten blocks on one thread whose cascades go wide (frontier scans), then narrow (lists).
 
     A batch leaves nothing behind for the next one (a scan stops listing the people touched,
@@ -187,7 +191,7 @@ def test_many_batches_on_one_thread_wide_then_narrow_frontiers():
         seeding={"strategy": "nodes", "nodes": ["0"]},
         steps=400,
     )
-    scalar, batched = both_paths(scenario, 0, 1024, 640, 1)
+    scalar, batched = both_paths(scenario, 0, 1024, 640, 1, funnel)
     for a, b in zip(scalar, batched, strict=True):
         np.testing.assert_array_equal(a, b)
     assert scalar[0][:, kernel.SHARERS].min() >= 1  # the seed shares in every replicate

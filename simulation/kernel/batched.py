@@ -39,12 +39,27 @@ import numpy as np
 from simulation._jit import jit
 from simulation.kernel.layout import (
     CASCADE,
+    CLICKS,
+    COMMENTS,
+    CONVERSIONS,
+    EARNED_REACH,
+    ENGAGED_PEOPLE,
+    ENGAGEMENTS,
+    FOR_BUY,
+    FOR_CLICK,
+    FOR_COMMENT,
+    FOR_ENGAGE,
     FOR_SEEDS,
+    FOR_SEEN,
     FOR_SHARE,
+    IMPRESSIONS,
+    LIKES,
     MENTIONS,
     N_COUNTERS,
     N_SEGMENT_COUNTERS,
     REACH,
+    SEG_CONVERSIONS,
+    SEG_ENGAGEMENTS,
     SEG_REACH,
     SEG_SHARERS,
     SHARERS,
@@ -62,7 +77,7 @@ from simulation.kernel.random import (
     replicate_key,
     wide_lane_coins,
 )
-from simulation.kernel.rules.cascade import class_thresholds
+from simulation.kernel.rules.cascade import class_thresholds, funnel_bars
 
 __all__ = ["classes_of_ties", "lane_coins", "run_batched", "supports"]
 
@@ -104,7 +119,6 @@ def supports(params: Params, campaign: Campaign, tree: bool) -> bool:
     brands = np.asarray(posts.brand)
     return bool(
         not tree
-        and not params.funnel
         and params.threshold is None
         and params.bass is None
         and params.timing is None
@@ -141,6 +155,18 @@ def add_planes(planes, word) -> None:
     while carry != 0:
         low = planes[k] & carry
         planes[k] ^= carry
+        carry = low
+        k += 1
+
+
+@jit(inline="always")
+def add_row(planes, r: int, word) -> None:
+    """:func:`add_planes` on row r of a table of bit-plane counts (no view made)."""
+    carry = word
+    k = 0
+    while carry != 0:
+        low = planes[r, k] & carry
+        planes[r, k] ^= carry
         carry = low
         k += 1
 
@@ -274,6 +300,223 @@ def _spread(
     return n_nxt, n_touched
 
 
+# The funnel's columns of a person's row (after shared / last step / this step), and the
+# per-step counts kept in bit planes.
+SEEN_C, EARNED_C, ENGAGED_C, CONVERTED_C = 3, 4, 5, 6
+ROW = 8  # words per person with the funnel: one 64-byte line
+P_IMPRESSIONS, P_REACH, P_EARNED, P_ENGAGEMENTS, P_ENGAGED, P_COMMENTS, P_CLICKS, P_BUYS = range(8)
+PLANE_COUNTERS = (
+    IMPRESSIONS,
+    REACH,
+    EARNED_REACH,
+    ENGAGEMENTS,
+    ENGAGED_PEOPLE,
+    COMMENTS,
+    CLICKS,
+    CONVERSIONS,
+)
+N_FUNNEL_PLANES = len(PLANE_COUNTERS)
+# A tie's coins kept for the batch with the funnel: share, seen (given no share), engaged
+# (given seen, no share), comment, click, buy.
+N_WORDS = 6
+PURPOSES = (FOR_SHARE, FOR_SEEN, FOR_ENGAGE, FOR_COMMENT, FOR_CLICK, FOR_BUY)  # their coin keys
+
+
+@jit(inline="always")
+def _tie_coins(cache, keep, keys, bars, j, k, ask, before, converted):
+    """Tie j's outcomes in the lanes of ``ask``: (shared, seen, engaged, comment, click, buy).
+
+    ``keep``: read the tie's six coin words for every lane from ``cache[j]`` (decided for the
+    batch); else each coin is drawn for the lanes that need it. ``before``: the follower's
+    lanes shared before this step; ``converted``: the lanes in which they have bought.
+    """
+    if keep:
+        shared = cache[j, 0] & ask
+        seen = cache[j, 1] & ask
+        engaged = (shared | (seen & cache[j, 2])) & ~before
+        click = cache[j, 4] & engaged
+        return (
+            shared,
+            shared | seen,
+            engaged,
+            cache[j, 3] & engaged,
+            click,
+            cache[j, 5] & click & ~converted,
+        )
+    shared = lane_coins(keys[0], j, bars[0, k], ask)
+    seen = lane_coins(keys[1], j, bars[1, k], ask & ~shared)
+    engaged = (shared & ~before) | lane_coins(keys[2], j, bars[2, k], seen & ~before)
+    if engaged == np.uint64(0):
+        return shared, shared | seen, engaged, engaged, engaged, engaged
+    click = lane_coins(keys[4], j, bars[4, 0], engaged)
+    return (
+        shared,
+        shared | seen,
+        engaged,
+        lane_coins(keys[3], j, bars[3, 0], engaged),
+        click,
+        lane_coins(keys[5], j, bars[5, 0], click & ~converted),
+    )
+
+
+@jit
+def _spread_funnel(
+    indptr,
+    indices,
+    segment_of,
+    tie_class,
+    keys,
+    bars,
+    cache,
+    ready,
+    batch,
+    all_lanes,
+    masks,
+    F,
+    B,
+    cur,
+    n_cur,
+    nxt,
+    touched,
+    n_touched,
+    step_planes,
+    planes,
+    group_planes,
+):
+    """One step with the funnel: every tie of the frontier ``cur`` is tried in u's lanes.
+
+    The same outcomes as :func:`~simulation.kernel.rules.cascade.cascade_step` per lane: in
+    each lane in which u shared last step the tie is seen (impression, reach), engages a
+    follower who had not shared before the step (maybe a comment, a click and a purchase), and
+    may carry a share. Every count is per lane, in bit planes: the step's in ``planes`` (rows
+    ``P_*``) and ``step_planes`` (new sharers), engagements per audience group in
+    ``group_planes`` (for the batch). A wide frontier's ties keep their coins for the batch in
+    ``cache`` (six words per tie, when ``batch`` >= 0: no decay), as :func:`_spread` does.
+
+    Returns (people in the next frontier ``nxt``; people touched, listed in ``touched``).
+    """
+    n = indptr.shape[0] - 1
+    zero = np.uint64(0)
+    work = 0
+    for i in range(n_cur):
+        u = cur[i]
+        work += indptr[u + 1] - indptr[u]
+    keep = batch >= 0 and work * 16 > n
+    classed = tie_class.shape[0] > 0
+    grouped = group_planes.shape[0] > 1
+    n_nxt = 0
+    for i in range(n_cur):
+        u = cur[i]
+        mask = masks[u, F]
+        masks[u, F] = zero
+        a = indptr[u]
+        b = indptr[u + 1]
+        if keep and ready[u] != batch:
+            ready[u] = batch
+            for j in range(a, b):
+                k = tie_class[j] if classed else 0
+                share = wide_lane_coins(keys[0], j, bars[0, k], all_lanes)
+                seen = wide_lane_coins(keys[1], j, bars[1, k], all_lanes & ~share)
+                click = wide_lane_coins(keys[4], j, bars[4, 0], all_lanes)
+                cache[j, 0] = share
+                cache[j, 1] = seen
+                cache[j, 2] = wide_lane_coins(keys[2], j, bars[2, k], seen)
+                cache[j, 3] = wide_lane_coins(keys[3], j, bars[3, 0], all_lanes)
+                cache[j, 4] = click
+                cache[j, 5] = wide_lane_coins(keys[5], j, bars[5, 0], click)
+        for j in range(a, b):
+            v = indices[j]
+            had = masks[v, 0]
+            fresh = masks[v, B]
+            shared, seen, engaged, comment, click, buy = _tie_coins(
+                cache,
+                keep,
+                keys,
+                bars,
+                j,
+                tie_class[j] if classed else 0,
+                mask,
+                had & ~fresh,
+                masks[v, CONVERTED_C],
+            )
+            if seen == zero:
+                continue
+            known = masks[v, SEEN_C]
+            if known == zero:
+                touched[n_touched] = v
+                n_touched += 1
+            add_row(planes, P_IMPRESSIONS, seen)
+            add_row(planes, P_REACH, seen & ~known)
+            masks[v, SEEN_C] = known | seen
+            earned = masks[v, EARNED_C]
+            add_row(planes, P_EARNED, seen & ~earned)
+            masks[v, EARNED_C] = earned | seen
+            if engaged != zero:
+                add_row(planes, P_ENGAGEMENTS, engaged)
+                add_row(group_planes, segment_of[v] if grouped else 0, engaged)
+                people = masks[v, ENGAGED_C]
+                add_row(planes, P_ENGAGED, engaged & ~people)
+                masks[v, ENGAGED_C] = people | engaged
+                add_row(planes, P_COMMENTS, comment)
+                add_row(planes, P_CLICKS, click)
+                add_row(planes, P_BUYS, buy)
+                masks[v, CONVERTED_C] |= buy
+            new = shared & ~had
+            if new != zero:
+                if fresh == zero:
+                    nxt[n_nxt] = v
+                    n_nxt += 1
+                masks[v, 0] = had | new
+                masks[v, B] = fresh | new
+    for i in range(n_nxt):  # the step's new shares, counted per lane in bit planes
+        add_planes(step_planes, masks[nxt[i], B])
+    return n_nxt, n_touched
+
+
+@jit
+def _count_step(planes, step_planes, lanes, lane0: int, nl: int) -> None:
+    """Add a step's counts kept in bit planes to each lane's counters; clear the planes."""
+    for i in range(nl):
+        lane = lane0 + i
+        c = plane_count(step_planes, lane)
+        lanes[lane, SHARERS] += c
+        lanes[lane, SHARES] += c
+        for r in range(N_FUNNEL_PLANES):
+            lanes[lane, PLANE_COUNTERS[r]] += plane_count(planes[r], lane)
+        lanes[lane, LIKES] = lanes[lane, ENGAGEMENTS] - lanes[lane, COMMENTS]
+    step_planes[:] = 0
+    planes[:, :] = 0
+
+
+@jit
+def _count_groups(rows, touched, n_touched, segment_of, engaged, out, lane0, funnel) -> None:
+    """A post's counts per audience group and lane at the end of a batch, into ``out``.
+
+    Sharers (and with the funnel reach and conversions) from the people's rows, ``touched``
+    listing them (``n_touched`` -1: look at everyone); engagements from ``engaged``, the
+    batch's bit planes per group.
+    """
+    groups = out.shape[1]
+    for c in range(3 if funnel else 1):
+        col = (0, SEEN_C, CONVERTED_C)[c]
+        counter = (SEG_SHARERS, SEG_REACH, SEG_CONVERSIONS)[c]
+        seg_planes = np.zeros((groups, PLANES), np.uint64)
+        if n_touched < 0:
+            for v in range(rows.shape[0]):
+                if rows[v, col] != 0:
+                    add_row(seg_planes, segment_of[v], rows[v, col])
+        for k in range(n_touched):
+            v = touched[k]
+            add_row(seg_planes, segment_of[v], rows[v, col])
+        for i in range(out.shape[0]):
+            for g in range(groups):
+                out[i, g, counter] = plane_count(seg_planes[g], lane0 + i)
+    if funnel:
+        for i in range(out.shape[0]):
+            for g in range(groups):
+                out[i, g, SEG_ENGAGEMENTS] = plane_count(engaged[g], lane0 + i)
+
+
 @jit
 def run_batch(
     graph: Graph,
@@ -287,6 +530,7 @@ def run_batch(
     work,
     masks,
     live,
+    cache,
     ready,
     tie_class,
     classes,
@@ -337,11 +581,17 @@ def run_batch(
     n_touched = np.zeros(n_posts, np.int64)
     flip = np.zeros(n_posts, np.int64)
     counts = np.zeros(finals.shape[1], np.int64)
-    bars = np.zeros((3, 4 * n_seg), np.uint64)
+    funnel = params.funnel
+    bars = np.zeros((6, 4 * n_seg), np.uint64)  # share, seen, engaged per class; the funnel's
+    planes = np.zeros((N_FUNNEL_PLANES, PLANES), np.uint64)
+    group_planes = np.zeros((n_posts, n_seg if funnel else 0, PLANES), np.uint64)
     running = np.uint64(0)
     block = block_key(seed, np.uint64(lo))
+    keys = np.empty((n_posts, N_WORDS), np.uint64)
     for p in range(n_posts):
         k_share[p] = derive(derive(block, p), FOR_SHARE)
+        for i in range(N_WORDS):
+            keys[p, i] = derive(derive(block, p), PURPOSES[i])
     for i in range(nl):
         lane = lane0 + i
         running |= np.uint64(1) << np.uint64(lane)
@@ -375,7 +625,8 @@ def run_batch(
                         v = people[k]
                         if shared[v] & bit:
                             continue
-                        if shared[v] == 0 and n_touched[p] >= 0:
+                        untouched = rows[v, SEEN_C] == 0 if funnel else shared[v] == 0
+                        if untouched and n_touched[p] >= 0:
                             touched[n_touched[p]] = v
                             n_touched[p] += 1
                         if fresh[v] == 0:
@@ -383,12 +634,17 @@ def run_batch(
                             n_cur[p] += 1
                         shared[v] |= bit
                         fresh[v] |= bit
-                        seg = segment_of[v]
-                        lanes[p, lane, REACH] += 1
                         lanes[p, lane, SHARERS] += 1
-                        lane_segments[p, lane, seg, SEG_REACH] += 1
+                        if funnel:  # reach per group: at the end of the batch
+                            if not rows[v, SEEN_C] & bit:
+                                rows[v, SEEN_C] |= bit
+                                lanes[p, lane, REACH] += 1
+                        else:
+                            lanes[p, lane, REACH] += 1
+                            lane_segments[p, lane, segment_of[v], SEG_REACH] += 1
             elif t > start and n_cur[p] > 0:
                 age = t - start - 1
+                bars[3, 0], bars[4, 0], bars[5, 0] = funnel_bars(posts, p)
                 p_max = class_thresholds(
                     bars,
                     affinity[p],
@@ -403,7 +659,32 @@ def run_batch(
                     False,
                     affinity[p, :0],
                 )
-                if p_max > 0.0:
+                if funnel:
+                    n_cur[p], n_touched[p] = _spread_funnel(
+                        indptr,
+                        indices,
+                        segment_of,
+                        tie_class,
+                        keys[p],
+                        bars,
+                        cache[p],
+                        ready[p],
+                        lo if posts.decay[p] == 1.0 else -1,
+                        running,
+                        rows,
+                        1 + f,
+                        2 - f,
+                        cur,
+                        n_cur[p],
+                        nxt,
+                        touched,
+                        n_touched[p],
+                        step_planes,
+                        planes,
+                        group_planes[p],
+                    )
+                    _count_step(planes, step_planes, lanes[p], lane0, nl)
+                elif p_max > 0.0:
                     n_cur[p], n_touched[p] = _spread(
                         indptr,
                         indices,
@@ -448,7 +729,7 @@ def run_batch(
             done = True
             for p in range(n_posts):
                 now = lanes[p, lane, SHARERS]
-                lanes[p, lane, MENTIONS] = now
+                lanes[p, lane, MENTIONS] = now + lanes[p, lane, COMMENTS]
                 if posts.start[p] > t or now > before[p, lane]:
                     done = False
                 if p == main and t > 0 and now - before[p, lane] > most[lane]:
@@ -471,29 +752,26 @@ def run_batch(
         if running == 0:
             break
         t += 1
-    if main >= 0:  # the main post's sharers per group and lane, from who shared
-        shared, touched = masks[main, :, 0], work[main, 2]
-        seg_planes = np.zeros((segment_counts.shape[1], PLANES), np.uint64)
-        if n_touched[main] < 0:
-            for v in range(shared.shape[0]):
-                if shared[v] != 0:
-                    add_planes(seg_planes[segment_of[v]], shared[v])
-        for k in range(n_touched[main]):
-            v = touched[k]
-            add_planes(seg_planes[segment_of[v]], shared[v])
-        for i in range(nl):
-            row = lo - first + i
-            for g in range(segment_counts.shape[1]):
-                segment_counts[row, g, SEG_SHARERS] = plane_count(seg_planes[g], lane0 + i)
+    if main >= 0:  # the main post's counts per group and lane, from who shared (saw, bought)
+        _count_groups(
+            masks[main],
+            work[main, 2],
+            n_touched[main],
+            segment_of,
+            group_planes[main],
+            segment_counts[lo - first : hi - first],
+            lane0,
+            funnel,
+        )
     for p in range(n_posts):
         cur, fresh = work[p, flip[p]], masks[p, :, 1 + flip[p]]
         for k in range(n_cur[p]):
             fresh[cur[k]] = 0
-        shared, touched = masks[p, :, 0], work[p, 2]
+        rows, touched = masks[p], work[p, 2]
         if n_touched[p] < 0:
-            shared[:] = 0
+            rows[:, 0] = 0
         for k in range(n_touched[p]):
-            shared[touched[k]] = 0
+            rows[touched[k], :] = 0
 
 
 @jit
@@ -519,8 +797,11 @@ def run_blocks(
     n = graph.indptr.shape[0] - 1
     n_posts = campaign.posts.brand.shape[0]
     work = np.empty((n_posts, 3, n), np.int32)
-    masks = np.zeros((n_posts, n, 3), np.uint64)
-    live = np.empty((n_posts, graph.indices.shape[0]), np.uint64)
+    m = graph.indices.shape[0]
+    funnel = params.funnel
+    masks = np.zeros((n_posts, n, ROW if funnel else 3), np.uint64)
+    live = np.empty((n_posts, 0 if funnel else m), np.uint64)
+    cache = np.empty((n_posts, m if funnel else 0, N_WORDS), np.uint64)
     ready = np.full((n_posts, n), -1, np.int64)
     chosen = np.zeros(n, np.int64)
     scratch = np.empty(n, np.int64)
@@ -543,6 +824,7 @@ def run_blocks(
             work,
             masks,
             live,
+            cache,
             ready,
             tie_class,
             classes,
