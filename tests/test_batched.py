@@ -91,9 +91,7 @@ def served(draw):
 
 
 @SETTINGS
-@given(
-    served(), st.integers(0, 2**32), st.integers(0, 200), st.integers(1, 130), st.booleans()
-)
+@given(served(), st.integers(0, 2**32), st.integers(0, 200), st.integers(1, 130), st.booleans())
 def test_batched_path_equals_scalar_path_with_ties_late_posts_and_competitors(
     scenario, seed, first, runs, funnel
 ):
