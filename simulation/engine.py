@@ -448,7 +448,7 @@ def simulate(
 
     from simulation.kernel import batched as batched_path  # loads numba: only when simulating
 
-    batched = batched_path.supports(params, prepared.campaign, tree)
+    batched = batched_path.supports(params, prepared.campaign)
     tie_classes = batched_path.classes_of_ties(prepared.arrays, params) if batched else None
     done = 0
     while done < runs:
@@ -464,10 +464,13 @@ def simulate(
                 size,
                 steps,
                 workers,
+                tree,
                 finals[part],
                 segment_finals[part],
                 lengths[part],
                 peak[part],
+                virality[part],
+                depth[part],
                 timeline_sum,
                 tie_classes,
             )

@@ -18,12 +18,12 @@ from simulation.kernel_inputs import kernel_params
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def both_paths(scenario, seed, first_run, runs, workers, funnel=False):
+def both_paths(scenario, seed, first_run, runs, workers, funnel=False, tree=False):
     """Every output of the scalar and of the batched path for the same replicates."""
     prepared = prepare(scenario)
     params = kernel_params(scenario, funnel=funnel, audience=prepared.audience)
     campaign = prepared.campaign
-    assert supports(params, campaign, tree=False)
+    assert supports(params, campaign)
     width = prepared.layout.width
     n_seg = len(prepared.graph.segment_names)
     steps = scenario.steps
@@ -33,19 +33,20 @@ def both_paths(scenario, seed, first_run, runs, workers, funnel=False):
         segments = np.zeros((runs, n_seg, kernel.N_SEGMENT_COUNTERS), np.int64)
         lengths = np.zeros(runs, np.int64)
         peaks = np.zeros(runs, np.int64)
+        virality = np.zeros(runs)
+        depth = np.zeros(runs, np.int64)
         timeline = np.zeros((workers, 2, steps + 2, width), np.int64)
         if path == "scalar":
             kernel.run_replicates(
                 prepared.arrays, params, campaign, np.uint64(seed), first_run, runs, steps,
-                workers, False, finals, segments, lengths, peaks, np.zeros(runs),
-                np.zeros(runs, np.int64), timeline,
+                workers, tree, finals, segments, lengths, peaks, virality, depth, timeline,
             )  # fmt: skip
         else:
             run_batched(
                 prepared.arrays, params, campaign, np.uint64(seed), first_run, runs, steps,
-                workers, finals, segments, lengths, peaks, timeline,
+                workers, tree, finals, segments, lengths, peaks, virality, depth, timeline,
             )  # fmt: skip
-        out.append((finals, segments, lengths, peaks, timeline.sum(axis=0)))
+        out.append((finals, segments, lengths, peaks, timeline.sum(axis=0), virality, depth))
     return out
 
 
@@ -57,9 +58,10 @@ def both_paths(scenario, seed, first_run, runs, workers, funnel=False):
     st.integers(1, 150),
     st.integers(1, 3),
     st.booleans(),
+    st.booleans(),
 )
-def test_batched_path_equals_scalar_path(scenario, seed, first_run, runs, workers, funnel):
-    scalar, batched = both_paths(scenario, seed, first_run, runs, workers, funnel)
+def test_batched_path_equals_scalar_path(scenario, seed, first_run, runs, workers, funnel, tree):
+    scalar, batched = both_paths(scenario, seed, first_run, runs, workers, funnel, tree)
     for a, b in zip(scalar, batched, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -91,11 +93,18 @@ def served(draw):
 
 
 @SETTINGS
-@given(served(), st.integers(0, 2**32), st.integers(0, 200), st.integers(1, 130), st.booleans())
+@given(
+    served(),
+    st.integers(0, 2**32),
+    st.integers(0, 200),
+    st.integers(1, 130),
+    st.booleans(),
+    st.booleans(),
+)
 def test_batched_path_equals_scalar_path_with_ties_late_posts_and_competitors(
-    scenario, seed, first, runs, funnel
+    scenario, seed, first, runs, funnel, tree
 ):
-    scalar, batched = both_paths(scenario, seed, first, runs, 2, funnel)
+    scalar, batched = both_paths(scenario, seed, first, runs, 2, funnel, tree)
     for a, b in zip(scalar, batched, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -110,13 +119,12 @@ def test_fields_it_does_not_know_send_a_run_to_the_scalar_path():
     )
     prepared = prepare(scenario)
     params = kernel_params(scenario, funnel=False)
-    assert supports(params, prepared.campaign, tree=False)
-    assert not supports(params, prepared.campaign, tree=True)
-    assert supports(params._replace(funnel=True), prepared.campaign, tree=False)
+    assert supports(params, prepared.campaign)
+    assert supports(params._replace(funnel=True), prepared.campaign)
     extended = namedtuple("Params", [*params._fields, "attention"])(*params, None)
-    assert not supports(extended, prepared.campaign, tree=False)
+    assert not supports(extended, prepared.campaign)
     wider = namedtuple("Campaign", [*prepared.campaign._fields, "caps"])(*prepared.campaign, None)
-    assert not supports(params, wider, tree=False)
+    assert not supports(params, wider)
 
 
 @SETTINGS
@@ -146,17 +154,19 @@ def test_wide_lane_coins_past_the_unrolled_digits(bits):
 
 
 @pytest.mark.parametrize(
-    ("metrics", "batched"),
-    [(["sharers"], True), (["sharers", "steps", "peak_step"], True), (None, False),
-     (["structural_virality"], False), (["reach", "engagements", "conversions"], True)],
+    ("metrics", "rule", "batched"),
+    [(["sharers"], "cascade", True), (["sharers", "steps", "peak_step"], "cascade", True),
+     (None, "cascade", True), (["structural_virality", "cascade_depth"], "cascade", True),
+     (["reach", "engagements", "conversions"], "cascade", True), (None, "threshold", False)],
 )  # fmt: skip
-def test_engine_takes_the_batched_path_where_it_applies(metrics, batched, monkeypatch):
-    from helpers import independent_cascade
-
+def test_engine_takes_the_batched_path_where_it_applies(metrics, rule, batched, monkeypatch):
     import simulation.kernel.batched as path
 
-    scenario = independent_cascade(
-        {"kind": "erdos_renyi", "n": 200, "mean_degree": 4, "seed": 1}, 0.3, runs=70
+    scenario = make_scenario(
+        {"kind": "erdos_renyi", "n": 200, "mean_degree": 4, "seed": 1},
+        content={"visibility": 0.8, "appeal": 0.7, "stickiness": 0.5},
+        diffusion={"rule": rule, "threshold": 0.2},
+        runs=70,
     )
     taken = []
     monkeypatch.setattr(path, "run_batched", lambda *a: (taken.append(1), run_batched(*a))[1])
@@ -165,15 +175,16 @@ def test_engine_takes_the_batched_path_where_it_applies(metrics, batched, monkey
     if batched:
         monkeypatch.setattr(path, "supports", lambda *a: False)
         scalar = simulate(scenario, metrics=metrics)
-        for name in metrics:
-            np.testing.assert_array_equal(result.values[name], scalar.values[name])
+        assert result.values.keys() == scalar.values.keys()
+        for name, values in result.values.items():
+            np.testing.assert_array_equal(values, scalar.values[name])
         assert result.timeline.keys() == scalar.timeline.keys()
         for name, timeline in result.timeline.items():
             np.testing.assert_array_equal(timeline, scalar.timeline[name])
 
 
-@pytest.mark.parametrize("funnel", [False, True])
-def test_many_batches_on_one_thread_wide_then_narrow_frontiers(funnel):
+@pytest.mark.parametrize(("funnel", "tree"), [(False, False), (True, False), (False, True)])
+def test_many_batches_on_one_thread_wide_then_narrow_frontiers(funnel, tree):
     """Ten blocks on one thread whose cascades go wide (frontier scans), then narrow (lists).
 
     A batch leaves nothing behind for the next one (a scan stops listing the people touched,
@@ -189,7 +200,7 @@ def test_many_batches_on_one_thread_wide_then_narrow_frontiers(funnel):
         seeding={"strategy": "nodes", "nodes": ["0"]},
         steps=400,
     )
-    scalar, batched = both_paths(scenario, 0, 1024, 640, 1, funnel)
+    scalar, batched = both_paths(scenario, 0, 1024, 640, 1, funnel, tree)
     for a, b in zip(scalar, batched, strict=True):
         np.testing.assert_array_equal(a, b)
     assert scalar[0][:, kernel.SHARERS].min() >= 1  # the seed shares in every replicate

@@ -35,6 +35,7 @@ whatever the number of replicates: a million people and five million ties, 100 M
 from __future__ import annotations
 
 import numpy as np
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from simulation._jit import jit
 from simulation.kernel.layout import (
@@ -105,12 +106,12 @@ _CAMPAIGN = (
 )
 
 
-def supports(params: Params, campaign: Campaign, tree: bool) -> bool:
+def supports(params: Params, campaign: Campaign) -> bool:
     """Whether the batched path serves this run (the whitelist; else the scalar path).
 
     Served: one post per brand (competitors included: without an exclusive market their posts
-    never meet) under the cascade rule with sharers-only counting (no funnel), no cascade
-    trees, no ads, no crisis, no repeat posts, no brand tracking; segments and tie strengths in
+    never meet) under the cascade rule, with or without the funnel and cascade trees; no ads,
+    no crisis, no repeat posts, no brand tracking, no ``[time]``; segments and tie strengths in
     any form, random or fixed seeds, any start step and decay.
     """
     if tuple(params._fields) != _PARAMS or tuple(campaign._fields) != _CAMPAIGN:
@@ -118,8 +119,7 @@ def supports(params: Params, campaign: Campaign, tree: bool) -> bool:
     posts = campaign.posts
     brands = np.asarray(posts.brand)
     return bool(
-        not tree
-        and params.threshold is None
+        params.threshold is None
         and params.bass is None
         and params.timing is None
         and campaign.ads is None
@@ -163,12 +163,24 @@ def add_planes(planes, word) -> None:
 def add_row(planes, r: int, word) -> None:
     """:func:`add_planes` on row r of a table of bit-plane counts (no view made)."""
     carry = word
-    k = 0
+    for k in range(4):  # the low planes without a branch, as add_planes
+        low = planes[r, k] & carry
+        planes[r, k] ^= carry
+        carry = low
+    k = 4
     while carry != 0:
         low = planes[r, k] & carry
         planes[r, k] ^= carry
         carry = low
         k += 1
+
+
+@jit(inline="always")
+def _adopt(parents, v, u, new) -> None:
+    """Make u the parent of v in the cascade tree of each lane of ``new``."""
+    while new != 0:
+        parents[v, trailing_zeros(new)] = u
+        new &= new - np.uint64(1)
 
 
 @jit(inline="always")
@@ -216,6 +228,7 @@ def _spread(
     touched,
     n_touched,
     step_planes,
+    parents,
 ):
     """One step: the frontier ``cur`` (lanes in column F of ``masks``) tries its ties.
 
@@ -231,10 +244,14 @@ def _spread(
     frontier of the batch (``ready[u] == batch`` after) and reused whenever u shares in more
     lanes later.
 
+    With cascade trees (``parents`` not empty) a person's parent in a lane is the first sharer
+    of the step to reach them there (the frontier comes in increasing order).
+
     Returns (people in the next frontier ``nxt``, with their lanes in column B; people touched).
     """
     n = indptr.shape[0] - 1
     zero = np.uint64(0)
+    tree = parents.shape[0] > 0
     work = 0
     for i in range(n_cur):
         u = cur[i]
@@ -269,6 +286,8 @@ def _spread(
                 new = mask & live[j] & ~had
                 masks[v, 0] = had | new
                 masks[v, B] |= new
+                if tree and new != zero:
+                    _adopt(parents, v, u, new)
             continue
         for j in range(a, b):
             v = indices[j]
@@ -288,6 +307,8 @@ def _spread(
                     n_nxt += 1
             masks[v, 0] = had | new
             masks[v, B] |= new
+            if tree:
+                _adopt(parents, v, u, new)
     if scan:
         for v in range(n):
             if masks[v, B] != zero:
@@ -382,6 +403,7 @@ def _spread_funnel(
     step_planes,
     planes,
     group_planes,
+    parents,
 ):
     """One step with the funnel: every tie of the frontier ``cur`` is tried in u's lanes.
 
@@ -391,7 +413,8 @@ def _spread_funnel(
     may carry a share. Every count is per lane, in bit planes: the step's in ``planes`` (rows
     ``P_*``) and ``step_planes`` (new sharers), engagements per audience group in
     ``group_planes`` (for the batch). A wide frontier's ties keep their coins for the batch in
-    ``cache`` (six words per tie, when ``batch`` >= 0: no decay), as :func:`_spread` does.
+    ``cache`` (six words per tie, when ``batch`` >= 0: no decay), as :func:`_spread` does; and
+    ``parents`` (when not empty) gets the cascade trees as there.
 
     Returns (people in the next frontier ``nxt``; people touched, listed in ``touched``).
     """
@@ -402,6 +425,7 @@ def _spread_funnel(
         u = cur[i]
         work += indptr[u + 1] - indptr[u]
     keep = batch >= 0 and work * 16 > n
+    tree = parents.shape[0] > 0
     classed = tie_class.shape[0] > 0
     grouped = group_planes.shape[0] > 1
     n_nxt = 0
@@ -423,7 +447,7 @@ def _spread_funnel(
                 cache[j, 2] = wide_lane_coins(keys[2], j, bars[2, k], seen)
                 cache[j, 3] = wide_lane_coins(keys[3], j, bars[3, 0], all_lanes)
                 cache[j, 4] = click
-                cache[j, 5] = wide_lane_coins(keys[5], j, bars[5, 0], click)
+                cache[j, 5] = lane_coins(keys[5], j, bars[5, 0], click)  # few lanes
         for j in range(a, b):
             v = indices[j]
             had = masks[v, 0]
@@ -468,6 +492,8 @@ def _spread_funnel(
                     n_nxt += 1
                 masks[v, 0] = had | new
                 masks[v, B] = fresh | new
+                if tree:
+                    _adopt(parents, v, u, new)
     for i in range(n_nxt):  # the step's new shares, counted per lane in bit planes
         add_planes(step_planes, masks[nxt[i], B])
     return n_nxt, n_touched
@@ -518,6 +544,69 @@ def _count_groups(rows, touched, n_touched, segment_of, engaged, out, lane0, fun
 
 
 @jit
+def _logged(log_v, log_m, n_log, v, lanes):
+    """Append (v, lanes) to the batch's log of shares (grown as needed); the log's arrays."""
+    if n_log == log_v.shape[0]:
+        wider_v = np.empty(2 * n_log + 16, np.int32)
+        wider_m = np.empty(2 * n_log + 16, np.uint64)
+        wider_v[:n_log] = log_v[:n_log]
+        wider_m[:n_log] = log_m[:n_log]
+        log_v, log_m = wider_v, wider_m
+    log_v[n_log] = v
+    log_m[n_log] = lanes
+    return log_v, log_m
+
+
+@jit
+def _trees(log_v, log_m, n_log, parents, sub, roots, n_roots, deepest, lane0, virality, depth):
+    """Structural virality and depth of each lane's cascade trees (as ``tree_sums``).
+
+    ``log_v``/``log_m``: every share of the batch, step by step (person, lanes), so parents
+    come before children; ``parents[v, lane]``: v's parent, or -1 - k for the lane's k-th seed
+    (``roots[k, lane]``). Subtree sizes are summed backwards over the log, then each tie of a
+    tree adds s (N - s) to its root's Wiener sum; ``parents`` ends holding each person's root.
+    """
+    one = np.uint64(1)
+    for e in range(n_log):
+        v, m = log_v[e], log_m[e]
+        while m != 0:
+            sub[v, trailing_zeros(m)] = 1
+            m &= m - one
+    for e in range(n_log - 1, -1, -1):
+        v, m = log_v[e], log_m[e]
+        while m != 0:
+            lane = trailing_zeros(m)
+            u = parents[v, lane]
+            if u >= 0:
+                sub[u, lane] += sub[v, lane]
+            m &= m - one
+    wiener = np.zeros((roots.shape[0], LANES))
+    for e in range(n_log):
+        v, m = log_v[e], log_m[e]
+        while m != 0:
+            lane = trailing_zeros(m)
+            u = parents[v, lane]
+            if u >= 0:
+                code = parents[u, lane]  # u's root, already (u came earlier in the log)
+                parents[v, lane] = code
+                size = np.int64(sub[roots[-1 - code, lane], lane])
+                below = np.int64(sub[v, lane])
+                wiener[-1 - code, lane] += below * (size - below)
+            m &= m - one
+    for i in range(virality.shape[0]):
+        lane = lane0 + i
+        weighted = 0.0
+        weight = 0.0
+        for k in range(n_roots[lane]):
+            size = np.int64(sub[roots[k, lane], lane])
+            if size >= 2:
+                weighted += size * (2.0 * wiener[k, lane] / (size * (size - 1.0)))
+                weight += size
+        virality[i] = weighted / weight if weight > 0 else 0.0
+        depth[i] = deepest[lane]
+
+
+@jit
 def run_batch(
     graph: Graph,
     params: Params,
@@ -543,13 +632,18 @@ def run_batch(
     lengths,
     peaks,
     timeline_sum,
+    parents,
+    sub,
+    virality,
+    depth,
 ) -> None:
     """Replicates ``lo .. hi - 1`` (within one block; output rows ``lo - first ..``) at once.
 
     ``work`` int32[posts, 3, n] (two frontiers, people touched) and ``masks``
     uint64[posts, n, 3] (a row per person, so a tie's end is one cache line: shared, shared
     last step, shared this step; zero on entry and on return) are the thread's. Posts are
-    independent here (one per brand, no rivalry).
+    independent here (one per brand, no rivalry). With cascade trees (``parents`` and ``sub``
+    int32[n, 64], else empty) the main post's trees are kept per lane (see :func:`_trees`).
     """
     posts = campaign.posts
     sets = campaign.seed_sets
@@ -564,6 +658,17 @@ def run_batch(
     for p in range(n_posts):
         brand_post[posts.brand[p]] = p
     main = brand_post[0]
+    tree = parents.shape[0] > 0 and main >= 0
+    log_v = np.empty(indptr.shape[0] if tree else 0, np.int32)  # the main post's shares
+    log_m = np.empty(log_v.shape[0], np.uint64)
+    n_log = 0
+    room = 0
+    if tree:
+        s = posts.seed_set[main]
+        room = max(sets.budget[s], sets.fixed_hi[s] - sets.fixed_lo[s])
+    roots = np.empty((room, LANES), np.int32)
+    n_roots = np.zeros(LANES, np.int64)
+    deepest = np.zeros(LANES, np.int64)
 
     lane0 = lo & 63
     nl = hi - lo
@@ -635,6 +740,13 @@ def run_batch(
                         shared[v] |= bit
                         fresh[v] |= bit
                         lanes[p, lane, SHARERS] += 1
+                        if tree and p == main:  # the k-th seed of the lane: a root
+                            slot = n_roots[lane]
+                            roots[slot, lane] = v
+                            n_roots[lane] = slot + 1
+                            parents[v, lane] = -1 - slot
+                            log_v, log_m = _logged(log_v, log_m, n_log, v, bit)
+                            n_log += 1
                         if funnel:  # reach per group: at the end of the batch
                             if not rows[v, SEEN_C] & bit:
                                 rows[v, SEEN_C] |= bit
@@ -645,6 +757,9 @@ def run_batch(
             elif t > start and n_cur[p] > 0:
                 age = t - start - 1
                 bars[3, 0], bars[4, 0], bars[5, 0] = funnel_bars(posts, p)
+                kin = parents if tree and p == main else parents[:0]
+                if kin.shape[0] > 0:  # the lowest sharer is the parent: go in order
+                    cur[: n_cur[p]].sort()
                 p_max = class_thresholds(
                     bars,
                     affinity[p],
@@ -682,6 +797,7 @@ def run_batch(
                         step_planes,
                         planes,
                         group_planes[p],
+                        kin,
                     )
                     _count_step(planes, step_planes, lanes[p], lane0, nl)
                 elif p_max > 0.0:
@@ -705,6 +821,7 @@ def run_batch(
                         touched,
                         n_touched[p],
                         step_planes,
+                        kin,
                     )
                     used = PLANES  # planes above the largest count are all zero
                     while used > 0 and step_planes[used - 1] == 0:
@@ -719,6 +836,11 @@ def run_batch(
                     for i in range(n_cur[p]):
                         fresh[cur[i]] = 0
                     n_cur[p] = 0
+                if kin.shape[0] > 0:
+                    for i in range(n_cur[p]):
+                        v = nxt[i]
+                        log_v, log_m = _logged(log_v, log_m, n_log, v, rows[v, 2 - f])
+                        n_log += 1
                 flip[p] = 1 - f
         # The step's tally, lane by lane; a lane whose replicate ends here is written out.
         for i in range(nl):
@@ -732,6 +854,8 @@ def run_batch(
                 lanes[p, lane, MENTIONS] = now + lanes[p, lane, COMMENTS]
                 if posts.start[p] > t or now > before[p, lane]:
                     done = False
+                if p == main and now > before[p, lane]:
+                    deepest[lane] = t - posts.start[p]
                 if p == main and t > 0 and now - before[p, lane] > most[lane]:
                     most[lane] = now - before[p, lane]
                     peak[lane] = t
@@ -763,6 +887,20 @@ def run_batch(
             lane0,
             funnel,
         )
+    if tree:
+        _trees(
+            log_v,
+            log_m,
+            n_log,
+            parents,
+            sub,
+            roots,
+            n_roots,
+            deepest,
+            lane0,
+            virality[lo - first : hi - first],
+            depth[lo - first : hi - first],
+        )
     for p in range(n_posts):
         cur, fresh = work[p, flip[p]], masks[p, :, 1 + flip[p]]
         for k in range(n_cur[p]):
@@ -785,12 +923,15 @@ def run_blocks(
     worker: int,
     workers: int,
     steps: int,
+    tree: bool,
     tie_class,
     classes,
     finals,
     segment_counts,
     lengths,
     peaks,
+    virality,
+    depth,
     timeline_sum,
 ) -> None:
     """Worker ``worker``'s batches: the blocks of 64 replicates b = worker, worker + workers, ..."""
@@ -802,6 +943,8 @@ def run_blocks(
     masks = np.zeros((n_posts, n, ROW if funnel else 3), np.uint64)
     live = np.empty((n_posts, 0 if funnel else m), np.uint64)
     cache = np.empty((n_posts, m if funnel else 0, N_WORDS), np.uint64)
+    parents = np.empty((n if tree else 0, LANES), np.int32)
+    sub = np.empty((n if tree else 0, LANES), np.int32)
     ready = np.full((n_posts, n), -1, np.int64)
     chosen = np.zeros(n, np.int64)
     scratch = np.empty(n, np.int64)
@@ -837,6 +980,10 @@ def run_blocks(
             lengths,
             peaks,
             timeline_sum,
+            parents,
+            sub,
+            virality,
+            depth,
         )
         b += workers
 
@@ -870,18 +1017,21 @@ def run_batched(
     runs: int,
     steps: int,
     workers: int,
+    tree: bool,
     finals: np.ndarray,
     segment_counts: np.ndarray,
     lengths: np.ndarray,
     peaks: np.ndarray,
+    virality: np.ndarray,
+    depth: np.ndarray,
     timeline_sum: np.ndarray,
     tie_classes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Replicates first_run .. first_run + runs - 1, a block of 64 per traversal, on threads.
 
-    The outputs are those of :func:`~simulation.kernel.replicates.run_replicates` (without
-    trees); ``timeline_sum[w]`` is worker w's. ``tie_classes``: :func:`classes_of_ties`, to
-    compute once for many calls.
+    The arguments and outputs are those of
+    :func:`~simulation.kernel.replicates.run_replicates`; ``timeline_sum[w]`` is worker w's.
+    ``tie_classes``: :func:`classes_of_ties`, to compute once for many calls.
     """
     from simulation.kernel.replicates import in_threads
 
@@ -902,12 +1052,15 @@ def run_batched(
             w,
             workers,
             steps,
+            tree,
             tie_class,
             classes,
             finals,
             segment_counts,
             lengths,
             peaks,
+            virality,
+            depth,
             timeline_sum[w],
         )
 
