@@ -344,26 +344,13 @@ PURPOSES = (FOR_SHARE, FOR_SEEN, FOR_ENGAGE, FOR_COMMENT, FOR_CLICK, FOR_BUY)  #
 
 
 @jit(inline="always")
-def _tie_coins(cache, keep, keys, bars, j, k, ask, before, converted):
+def _tie_coins(keys, bars, j, k, ask, before, converted):
     """Tie j's outcomes in the lanes of ``ask``: (shared, seen, engaged, comment, click, buy).
 
-    ``keep``: read the tie's six coin words for every lane from ``cache[j]`` (decided for the
-    batch); else each coin is drawn for the lanes that need it. ``before``: the follower's
-    lanes shared before this step; ``converted``: the lanes in which they have bought.
+    Each coin is drawn for the lanes that need it. ``k``: the tie's class; ``before``: the
+    follower's lanes shared before this step; ``converted``: the lanes in which they have
+    bought.
     """
-    if keep:
-        shared = cache[j, 0] & ask
-        seen = cache[j, 1] & ask
-        engaged = (shared | (seen & cache[j, 2])) & ~before
-        click = cache[j, 4] & engaged
-        return (
-            shared,
-            shared | seen,
-            engaged,
-            cache[j, 3] & engaged,
-            click,
-            cache[j, 5] & click & ~converted,
-        )
     shared = lane_coins(keys[0], j, bars[0, k], ask)
     seen = lane_coins(keys[1], j, bars[1, k], ask & ~shared)
     engaged = (shared & ~before) | lane_coins(keys[2], j, bars[2, k], seen & ~before)
@@ -425,6 +412,8 @@ def _spread_funnel(
         u = cur[i]
         work += indptr[u + 1] - indptr[u]
     keep = batch >= 0 and work * 16 > n
+    if keep:
+        n_touched = -1  # every row is cleared at the end of the batch
     tree = parents.shape[0] > 0
     classed = tie_class.shape[0] > 0
     grouped = group_planes.shape[0] > 1
@@ -448,13 +437,44 @@ def _spread_funnel(
                 cache[j, 3] = wide_lane_coins(keys[3], j, bars[3, 0], all_lanes)
                 cache[j, 4] = click
                 cache[j, 5] = lane_coins(keys[5], j, bars[5, 0], click)  # few lanes
+        if keep:  # every count without a branch, as the wide step of _spread
+            for j in range(a, b):
+                v = indices[j]
+                had = masks[v, 0]
+                fresh = masks[v, B]
+                shared = cache[j, 0] & mask
+                seen = shared | (cache[j, 1] & mask)
+                engaged = (shared | (seen & cache[j, 2])) & ~(had & ~fresh)
+                click = cache[j, 4] & engaged
+                converted = masks[v, CONVERTED_C]
+                buy = cache[j, 5] & click & ~converted
+                known = masks[v, SEEN_C]
+                earned = masks[v, EARNED_C]
+                people = masks[v, ENGAGED_C]
+                add_row(planes, P_IMPRESSIONS, seen)
+                add_row(planes, P_REACH, seen & ~known)
+                add_row(planes, P_EARNED, seen & ~earned)
+                add_row(planes, P_ENGAGEMENTS, engaged)
+                add_row(group_planes, segment_of[v] if grouped else 0, engaged)
+                add_row(planes, P_ENGAGED, engaged & ~people)
+                add_row(planes, P_COMMENTS, cache[j, 3] & engaged)
+                add_row(planes, P_CLICKS, click)
+                add_row(planes, P_BUYS, buy)
+                masks[v, SEEN_C] = known | seen
+                masks[v, EARNED_C] = earned | seen
+                masks[v, ENGAGED_C] = people | engaged
+                masks[v, CONVERTED_C] = converted | buy
+                new = shared & ~had
+                masks[v, 0] = had | new
+                masks[v, B] = fresh | new
+                if tree and new != zero:
+                    _adopt(parents, v, u, new)
+            continue
         for j in range(a, b):
             v = indices[j]
             had = masks[v, 0]
             fresh = masks[v, B]
             shared, seen, engaged, comment, click, buy = _tie_coins(
-                cache,
-                keep,
                 keys,
                 bars,
                 j,
@@ -466,7 +486,7 @@ def _spread_funnel(
             if seen == zero:
                 continue
             known = masks[v, SEEN_C]
-            if known == zero:
+            if known == zero and n_touched >= 0:  # -1: a wide step stopped the list
                 touched[n_touched] = v
                 n_touched += 1
             add_row(planes, P_IMPRESSIONS, seen)
@@ -494,6 +514,11 @@ def _spread_funnel(
                 masks[v, B] = fresh | new
                 if tree:
                     _adopt(parents, v, u, new)
+    if keep:  # the next frontier, in order
+        for v in range(n):
+            if masks[v, B] != zero:
+                nxt[n_nxt] = v
+                n_nxt += 1
     for i in range(n_nxt):  # the step's new shares, counted per lane in bit planes
         add_planes(step_planes, masks[nxt[i], B])
     return n_nxt, n_touched
@@ -758,7 +783,7 @@ def run_batch(
                 age = t - start - 1
                 bars[3, 0], bars[4, 0], bars[5, 0] = funnel_bars(posts, p)
                 kin = parents if tree and p == main else parents[:0]
-                if kin.shape[0] > 0:  # the lowest sharer is the parent: go in order
+                if funnel or kin.shape[0] > 0:  # in memory order; the lowest sharer is the parent
                     cur[: n_cur[p]].sort()
                 p_max = class_thresholds(
                     bars,
@@ -907,7 +932,7 @@ def run_batch(
             fresh[cur[k]] = 0
         rows, touched = masks[p], work[p, 2]
         if n_touched[p] < 0:
-            rows[:, 0] = 0
+            rows[:, :] = 0
         for k in range(n_touched[p]):
             rows[touched[k], :] = 0
 
