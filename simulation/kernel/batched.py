@@ -176,10 +176,18 @@ def add_row(planes, r: int, word) -> None:
 
 
 @jit(inline="always")
-def _adopt(parents, v, u, new) -> None:
-    """Make u the parent of v in the cascade tree of each lane of ``new``."""
+def _adopt(place, links, counts, v, u, new) -> None:
+    """Make u the parent of v in the cascade tree of each lane of ``new``.
+
+    Each lane numbers its sharers in the order they join (``place[v, lane]``) and keeps, by
+    that number, the parent's (``links[lane, i]``): a lane's tree is a compact array.
+    """
     while new != 0:
-        parents[v, trailing_zeros(new)] = u
+        lane = trailing_zeros(new)
+        i = counts[lane]
+        counts[lane] = i + 1
+        place[v, lane] = i
+        links[lane, i] = place[u, lane]
         new &= new - np.uint64(1)
 
 
@@ -228,7 +236,9 @@ def _spread(
     touched,
     n_touched,
     step_planes,
-    parents,
+    place,
+    links,
+    counts,
 ):
     """One step: the frontier ``cur`` (lanes in column F of ``masks``) tries its ties.
 
@@ -244,14 +254,15 @@ def _spread(
     frontier of the batch (``ready[u] == batch`` after) and reused whenever u shares in more
     lanes later.
 
-    With cascade trees (``parents`` not empty) a person's parent in a lane is the first sharer
-    of the step to reach them there (the frontier comes in increasing order).
+    With cascade trees (``place`` not empty, see :func:`_adopt`) a person's parent in a lane
+    is the first sharer of the step to reach them there (the frontier comes in increasing
+    order).
 
     Returns (people in the next frontier ``nxt``, with their lanes in column B; people touched).
     """
     n = indptr.shape[0] - 1
     zero = np.uint64(0)
-    tree = parents.shape[0] > 0
+    tree = place.shape[0] > 0
     work = 0
     for i in range(n_cur):
         u = cur[i]
@@ -287,7 +298,7 @@ def _spread(
                 masks[v, 0] = had | new
                 masks[v, B] |= new
                 if tree and new != zero:
-                    _adopt(parents, v, u, new)
+                    _adopt(place, links, counts, v, u, new)
             continue
         for j in range(a, b):
             v = indices[j]
@@ -308,7 +319,7 @@ def _spread(
             masks[v, 0] = had | new
             masks[v, B] |= new
             if tree:
-                _adopt(parents, v, u, new)
+                _adopt(place, links, counts, v, u, new)
     if scan:
         for v in range(n):
             if masks[v, B] != zero:
@@ -390,7 +401,9 @@ def _spread_funnel(
     step_planes,
     planes,
     group_planes,
-    parents,
+    place,
+    links,
+    counts,
 ):
     """One step with the funnel: every tie of the frontier ``cur`` is tried in u's lanes.
 
@@ -401,7 +414,7 @@ def _spread_funnel(
     ``P_*``) and ``step_planes`` (new sharers), engagements per audience group in
     ``group_planes`` (for the batch). A wide frontier's ties keep their coins for the batch in
     ``cache`` (six words per tie, when ``batch`` >= 0: no decay), as :func:`_spread` does; and
-    ``parents`` (when not empty) gets the cascade trees as there.
+    ``place``, ``links`` and ``counts`` (when not empty) get the cascade trees as there.
 
     Returns (people in the next frontier ``nxt``; people touched, listed in ``touched``).
     """
@@ -414,7 +427,7 @@ def _spread_funnel(
     keep = batch >= 0 and work * 16 > n
     if keep:
         n_touched = -1  # every row is cleared at the end of the batch
-    tree = parents.shape[0] > 0
+    tree = place.shape[0] > 0
     classed = tie_class.shape[0] > 0
     grouped = group_planes.shape[0] > 1
     n_nxt = 0
@@ -468,7 +481,7 @@ def _spread_funnel(
                 masks[v, 0] = had | new
                 masks[v, B] = fresh | new
                 if tree and new != zero:
-                    _adopt(parents, v, u, new)
+                    _adopt(place, links, counts, v, u, new)
             continue
         for j in range(a, b):
             v = indices[j]
@@ -513,7 +526,7 @@ def _spread_funnel(
                 masks[v, 0] = had | new
                 masks[v, B] = fresh | new
                 if tree:
-                    _adopt(parents, v, u, new)
+                    _adopt(place, links, counts, v, u, new)
     if keep:  # the next frontier, in order
         for v in range(n):
             if masks[v, B] != zero:
@@ -569,64 +582,37 @@ def _count_groups(rows, touched, n_touched, segment_of, engaged, out, lane0, fun
 
 
 @jit
-def _logged(log_v, log_m, n_log, v, lanes):
-    """Append (v, lanes) to the batch's log of shares (grown as needed); the log's arrays."""
-    if n_log == log_v.shape[0]:
-        wider_v = np.empty(2 * n_log + 16, np.int32)
-        wider_m = np.empty(2 * n_log + 16, np.uint64)
-        wider_v[:n_log] = log_v[:n_log]
-        wider_m[:n_log] = log_m[:n_log]
-        log_v, log_m = wider_v, wider_m
-    log_v[n_log] = v
-    log_m[n_log] = lanes
-    return log_v, log_m
-
-
-@jit
-def _trees(log_v, log_m, n_log, parents, sub, roots, n_roots, deepest, lane0, virality, depth):
+def _trees(links, counts, n_roots, deepest, lane0, virality, depth):
     """Structural virality and depth of each lane's cascade trees (as ``tree_sums``).
 
-    ``log_v``/``log_m``: every share of the batch, step by step (person, lanes), so parents
-    come before children; ``parents[v, lane]``: v's parent, or -1 - k for the lane's k-th seed
-    (``roots[k, lane]``). Subtree sizes are summed backwards over the log, then each tie of a
-    tree adds s (N - s) to its root's Wiener sum; ``parents`` ends holding each person's root.
+    ``links[lane, i]``: the parent of the lane's i-th sharer by number (see :func:`_adopt`);
+    the first ``n_roots[lane]`` are the seeds (-1 - k for the k-th). Parents come before their
+    children, so subtree sizes are summed backwards, then each tie of a tree adds s (N - s) to
+    its root's Wiener sum (the links end replaced by each sharer's root). A lane at a time: its
+    arrays are compact, so the passes run in cache.
     """
-    one = np.uint64(1)
-    for e in range(n_log):
-        v, m = log_v[e], log_m[e]
-        while m != 0:
-            sub[v, trailing_zeros(m)] = 1
-            m &= m - one
-    for e in range(n_log - 1, -1, -1):
-        v, m = log_v[e], log_m[e]
-        while m != 0:
-            lane = trailing_zeros(m)
-            u = parents[v, lane]
-            if u >= 0:
-                sub[u, lane] += sub[v, lane]
-            m &= m - one
-    wiener = np.zeros((roots.shape[0], LANES))
-    for e in range(n_log):
-        v, m = log_v[e], log_m[e]
-        while m != 0:
-            lane = trailing_zeros(m)
-            u = parents[v, lane]
-            if u >= 0:
-                code = parents[u, lane]  # u's root, already (u came earlier in the log)
-                parents[v, lane] = code
-                size = np.int64(sub[roots[-1 - code, lane], lane])
-                below = np.int64(sub[v, lane])
-                wiener[-1 - code, lane] += below * (size - below)
-            m &= m - one
+    size = np.empty(links.shape[1], np.int64)
+    wiener = np.zeros(n_roots.max() if n_roots.shape[0] > 0 else 0)
     for i in range(virality.shape[0]):
         lane = lane0 + i
+        c = counts[lane]
+        roots = n_roots[lane]
+        chain = links[lane]
+        size[:c] = 1
+        for k in range(c - 1, roots - 1, -1):
+            size[chain[k]] += size[k]
+        wiener[:roots] = 0.0
+        for k in range(roots, c):
+            u = chain[k]
+            r = u if u < roots else chain[u]  # u's root (u came earlier)
+            chain[k] = r
+            wiener[r] += size[k] * (size[r] - size[k])
         weighted = 0.0
         weight = 0.0
-        for k in range(n_roots[lane]):
-            size = np.int64(sub[roots[k, lane], lane])
-            if size >= 2:
-                weighted += size * (2.0 * wiener[k, lane] / (size * (size - 1.0)))
-                weight += size
+        for k in range(roots):
+            if size[k] >= 2:
+                weighted += size[k] * (2.0 * wiener[k] / (size[k] * (size[k] - 1.0)))
+                weight += size[k]
         virality[i] = weighted / weight if weight > 0 else 0.0
         depth[i] = deepest[lane]
 
@@ -657,8 +643,8 @@ def run_batch(
     lengths,
     peaks,
     timeline_sum,
-    parents,
-    sub,
+    place,
+    links,
     virality,
     depth,
 ) -> None:
@@ -667,8 +653,9 @@ def run_batch(
     ``work`` int32[posts, 3, n] (two frontiers, people touched) and ``masks``
     uint64[posts, n, 3] (a row per person, so a tie's end is one cache line: shared, shared
     last step, shared this step; zero on entry and on return) are the thread's. Posts are
-    independent here (one per brand, no rivalry). With cascade trees (``parents`` and ``sub``
-    int32[n, 64], else empty) the main post's trees are kept per lane (see :func:`_trees`).
+    independent here (one per brand, no rivalry). With cascade trees (``place``
+    int32[n, 64] and ``links`` int32[64, n], else empty) the main post's trees are kept per
+    lane (see :func:`_adopt`).
     """
     posts = campaign.posts
     sets = campaign.seed_sets
@@ -683,15 +670,8 @@ def run_batch(
     for p in range(n_posts):
         brand_post[posts.brand[p]] = p
     main = brand_post[0]
-    tree = parents.shape[0] > 0 and main >= 0
-    log_v = np.empty(indptr.shape[0] if tree else 0, np.int32)  # the main post's shares
-    log_m = np.empty(log_v.shape[0], np.uint64)
-    n_log = 0
-    room = 0
-    if tree:
-        s = posts.seed_set[main]
-        room = max(sets.budget[s], sets.fixed_hi[s] - sets.fixed_lo[s])
-    roots = np.empty((room, LANES), np.int32)
+    tree = place.shape[0] > 0 and main >= 0
+    joined = np.zeros(LANES, np.int64)  # sharers of the main post per lane, seeds first
     n_roots = np.zeros(LANES, np.int64)
     deepest = np.zeros(LANES, np.int64)
 
@@ -767,11 +747,10 @@ def run_batch(
                         lanes[p, lane, SHARERS] += 1
                         if tree and p == main:  # the k-th seed of the lane: a root
                             slot = n_roots[lane]
-                            roots[slot, lane] = v
                             n_roots[lane] = slot + 1
-                            parents[v, lane] = -1 - slot
-                            log_v, log_m = _logged(log_v, log_m, n_log, v, bit)
-                            n_log += 1
+                            joined[lane] = slot + 1
+                            place[v, lane] = slot
+                            links[lane, slot] = -1 - slot
                         if funnel:  # reach per group: at the end of the batch
                             if not rows[v, SEEN_C] & bit:
                                 rows[v, SEEN_C] |= bit
@@ -782,7 +761,7 @@ def run_batch(
             elif t > start and n_cur[p] > 0:
                 age = t - start - 1
                 bars[3, 0], bars[4, 0], bars[5, 0] = funnel_bars(posts, p)
-                kin = parents if tree and p == main else parents[:0]
+                kin = place if tree and p == main else place[:0]
                 if funnel or kin.shape[0] > 0:  # in memory order; the lowest sharer is the parent
                     cur[: n_cur[p]].sort()
                 p_max = class_thresholds(
@@ -823,6 +802,8 @@ def run_batch(
                         planes,
                         group_planes[p],
                         kin,
+                        links,
+                        joined,
                     )
                     _count_step(planes, step_planes, lanes[p], lane0, nl)
                 elif p_max > 0.0:
@@ -847,6 +828,8 @@ def run_batch(
                         n_touched[p],
                         step_planes,
                         kin,
+                        links,
+                        joined,
                     )
                     used = PLANES  # planes above the largest count are all zero
                     while used > 0 and step_planes[used - 1] == 0:
@@ -861,11 +844,6 @@ def run_batch(
                     for i in range(n_cur[p]):
                         fresh[cur[i]] = 0
                     n_cur[p] = 0
-                if kin.shape[0] > 0:
-                    for i in range(n_cur[p]):
-                        v = nxt[i]
-                        log_v, log_m = _logged(log_v, log_m, n_log, v, rows[v, 2 - f])
-                        n_log += 1
                 flip[p] = 1 - f
         # The step's tally, lane by lane; a lane whose replicate ends here is written out.
         for i in range(nl):
@@ -914,12 +892,8 @@ def run_batch(
         )
     if tree:
         _trees(
-            log_v,
-            log_m,
-            n_log,
-            parents,
-            sub,
-            roots,
+            links,
+            joined,
             n_roots,
             deepest,
             lane0,
@@ -968,8 +942,8 @@ def run_blocks(
     masks = np.zeros((n_posts, n, ROW if funnel else 3), np.uint64)
     live = np.empty((n_posts, 0 if funnel else m), np.uint64)
     cache = np.empty((n_posts, m if funnel else 0, N_WORDS), np.uint64)
-    parents = np.empty((n if tree else 0, LANES), np.int32)
-    sub = np.empty((n if tree else 0, LANES), np.int32)
+    place = np.empty((n if tree else 0, LANES), np.int32)  # see _adopt
+    links = np.empty((LANES, n if tree else 0), np.int32)
     ready = np.full((n_posts, n), -1, np.int64)
     chosen = np.zeros(n, np.int64)
     scratch = np.empty(n, np.int64)
@@ -1005,8 +979,8 @@ def run_blocks(
             lengths,
             peaks,
             timeline_sum,
-            parents,
-            sub,
+            place,
+            links,
             virality,
             depth,
         )
