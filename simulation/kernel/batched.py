@@ -15,21 +15,44 @@ hashes):
   time u is in a wide frontier, reused when u shares in more lanes later), updates the masks
   with AND/OR and no branch, and finds the next frontier by a scan of everyone in order.
 
-Per-lane counts are kept in bit planes (:func:`add_planes`).
+With the funnel a person's row has eight masks (64 bytes): also the lanes in which they have
+seen the post, seen it through a share (earned), engaged and bought. Every tie of a sharer is
+then tried in all of u's lanes (an exposure counts whether or not the follower has shared): a
+wide step keeps six coin words per tie for the batch (share, seen, engaged, comment, click,
+buy: ``cache``) and counts without a branch; a narrow one draws each coin for the lanes that
+need it (:func:`_tie_coins`).
 
-Results are bit-identical to the scalar path (tests/test_batched.py): who shares in a step
-under the pure independent cascade does not depend on the order the frontier is processed
-(a tie is live or not whatever reaches it first), and neither do the counts served here.
+Per-lane counts are kept in bit planes (:func:`add_planes`): the step's new sharers and, with
+the funnel, its impressions, new reach, new earned reach, engagements, new engaged people,
+comments, clicks and purchases; engagements per audience group for the batch. Per-group
+sharers, reach and conversions are counted once at the batch's end from the rows.
+
+Cascade trees (structural virality, depth) are kept per lane for the main post: each lane
+numbers its sharers as they join (seeds first) and keeps the parent's number by number
+(:func:`_adopt`), so a lane's tree is a compact array and :func:`_trees` sums subtree sizes
+and Wiener sums in cache. The parent is the lowest-numbered of the step's sharers whose tie
+carried the share, as on the scalar path: frontiers are processed in increasing order, so the
+first to reach a person in a lane is the parent there. A post's depth is the last step with a
+new sharer, counted from its start.
+
+Results are bit-identical to the scalar path (tests/test_batched.py): a step of the cascade
+rule is decided from the state at its start (see
+:func:`~simulation.kernel.rules.cascade.cascade_step`), so nothing depends on the order the
+frontier is processed.
 
 What it serves is an explicit whitelist (:func:`supports`): one post per brand under the
-cascade rule, no funnel, no cascade trees, no ads, crisis, repeat posts, exclusive market or
-brand tracking, and no ``Params``/``Campaign`` fields it does not know. Everything else takes
-the scalar path (:mod:`simulation.kernel.replicates`).
+cascade rule, with or without the funnel and cascade trees; no ads, crisis, repeat posts,
+exclusive market, brand tracking or ``[time]``, and no ``Params``/``Campaign`` fields it does
+not know. Everything else takes the scalar path (:mod:`simulation.kernel.replicates`).
 
-Memory per thread and post: 60 bytes per person (the masks; two frontiers and the people
-touched; the batch stamp of ``live``; the seed draw's scratch) and 8 bytes per tie (``live``),
-plus 4 bytes per tie shared by the threads (each tie's class, when there is more than one),
-whatever the number of replicates: a million people and five million ties, 100 MB a thread.
+Memory per thread and post, whatever the number of replicates: 60 bytes per person (the
+masks; two frontiers and the people touched; the batch stamp of cached coins; the seed draw's
+scratch) and 8 bytes per tie (``live``), plus 4 bytes per tie shared by the threads (each
+tie's class, when there is more than one). With the funnel: 100 bytes per person and 48 per
+tie (``cache`` instead of ``live``). With cascade trees, for the main post: 520 bytes per
+person (a 32-bit number and parent per lane, and a scratch of subtree sizes). A million people
+and five million ties: 100 MB a thread for sharers only, 340 MB with the funnel, 860 MB with
+every metric (peak 2.4 GB on two threads, graph included).
 """
 
 from __future__ import annotations
