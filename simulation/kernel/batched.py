@@ -491,7 +491,8 @@ def _spread_funnel(
                 add_row(planes, P_REACH, seen & ~known)
                 add_row(planes, P_EARNED, seen & ~earned)
                 add_row(planes, P_ENGAGEMENTS, engaged)
-                add_row(group_planes, segment_of[v] if grouped else 0, engaged)
+                if grouped:  # else the one group's are all of them
+                    add_row(group_planes, segment_of[v], engaged)
                 add_row(planes, P_ENGAGED, engaged & ~people)
                 add_row(planes, P_COMMENTS, cache[j, 3] & engaged)
                 add_row(planes, P_CLICKS, click)
@@ -533,7 +534,8 @@ def _spread_funnel(
             masks[v, EARNED_C] = earned | seen
             if engaged != zero:
                 add_row(planes, P_ENGAGEMENTS, engaged)
-                add_row(group_planes, segment_of[v] if grouped else 0, engaged)
+                if grouped:
+                    add_row(group_planes, segment_of[v], engaged)
                 people = masks[v, ENGAGED_C]
                 add_row(planes, P_ENGAGED, engaged & ~people)
                 masks[v, ENGAGED_C] = people | engaged
@@ -558,6 +560,15 @@ def _spread_funnel(
     for i in range(n_nxt):  # the step's new shares, counted per lane in bit planes
         add_planes(step_planes, masks[nxt[i], B])
     return n_nxt, n_touched
+
+
+@jit
+def _in_order(people) -> None:
+    """Sort ``people`` in place unless they already are (a frontier found by a scan is)."""
+    for i in range(1, people.shape[0]):
+        if people[i] < people[i - 1]:
+            people.sort()
+            return
 
 
 @jit
@@ -786,7 +797,7 @@ def run_batch(
                 bars[3, 0], bars[4, 0], bars[5, 0] = funnel_bars(posts, p)
                 kin = place if tree and p == main else place[:0]
                 if funnel or kin.shape[0] > 0:  # in memory order; the lowest sharer is the parent
-                    cur[: n_cur[p]].sort()
+                    _in_order(cur[: n_cur[p]])
                 p_max = class_thresholds(
                     bars,
                     affinity[p],
@@ -913,6 +924,10 @@ def run_batch(
             lane0,
             funnel,
         )
+        if funnel and n_seg == 1:  # one group: its engagements are all of them
+            for i in range(nl):
+                engagements = lanes[main, lane0 + i, ENGAGEMENTS]
+                segment_counts[lo - first + i, 0, SEG_ENGAGEMENTS] = engagements
     if tree:
         _trees(
             links,
