@@ -314,14 +314,22 @@ def _spread(
                 else:
                     for j in range(a, b):
                         live[j] = wide_lane_coins(k_share, j, share_bar[tie_class[j]], all_lanes)
+            if tree:
+                for j in range(a, b):
+                    v = indices[j]
+                    had = masks[v, 0]
+                    new = mask & live[j] & ~had
+                    masks[v, 0] = had | new
+                    masks[v, B] |= new
+                    if new != zero:
+                        _adopt(place, links, counts, v, u, new)
+                continue
             for j in range(a, b):
                 v = indices[j]
                 had = masks[v, 0]
                 new = mask & live[j] & ~had
                 masks[v, 0] = had | new
                 masks[v, B] |= new
-                if tree and new != zero:
-                    _adopt(place, links, counts, v, u, new)
             continue
         for j in range(a, b):
             v = indices[j]
