@@ -52,7 +52,7 @@ tie's class, when there is more than one). With the funnel: 100 bytes per person
 tie (``cache`` instead of ``live``). With cascade trees, for the main post: 520 bytes per
 person (a 32-bit number and parent per lane, and a scratch of subtree sizes). A million people
 and five million ties: 100 MB a thread for sharers only, 340 MB with the funnel, 860 MB with
-every metric (peak 2.4 GB on two threads, graph included).
+every metric (peak 2.05 GiB on two threads, graph included).
 """
 
 from __future__ import annotations
