@@ -238,6 +238,32 @@ def _record(counts, lanes, brand_post, lane) -> None:
             counts[(n_brands + p) * N_COUNTERS + i] = lanes[p, lane, i]
 
 
+@jit(inline="always")
+def _wide(indptr, cur, n_cur: int) -> bool:
+    """Whether a frontier's ties are more than a sixteenth of the people (a wide step)."""
+    work = 0
+    for i in range(n_cur):
+        u = cur[i]
+        work += indptr[u + 1] - indptr[u]
+    return work * 16 > indptr.shape[0] - 1
+
+
+@jit(inline="always")
+def _next_frontier(masks, B: int, scan: bool, nxt, n_nxt: int, step_planes) -> int:
+    """The next frontier's size; after a wide step, found by a scan of everyone in order.
+
+    Also counts the step's new shares per lane (column B) in ``step_planes``.
+    """
+    if scan:
+        for v in range(masks.shape[0]):
+            if masks[v, B] != 0:
+                nxt[n_nxt] = v
+                n_nxt += 1
+    for i in range(n_nxt):
+        add_planes(step_planes, masks[nxt[i], B])
+    return n_nxt
+
+
 @jit
 def _spread(
     indptr,
@@ -283,14 +309,9 @@ def _spread(
 
     Returns (people in the next frontier ``nxt``, with their lanes in column B; people touched).
     """
-    n = indptr.shape[0] - 1
     zero = np.uint64(0)
     tree = place.shape[0] > 0
-    work = 0
-    for i in range(n_cur):
-        u = cur[i]
-        work += indptr[u + 1] - indptr[u]
-    scan = work * 16 > n
+    scan = _wide(indptr, cur, n_cur)
     # One threshold for every class (one audience group, no tie strengths): no lookups.
     bar = share_bar[0]
     alike = True
@@ -351,16 +372,7 @@ def _spread(
             masks[v, B] |= new
             if tree:
                 _adopt(place, links, counts, v, u, new)
-    if scan:
-        for v in range(n):
-            if masks[v, B] != zero:
-                nxt[n_nxt] = v
-                n_nxt += 1
-    for i in range(n_nxt):  # the step's new shares, counted per lane in bit planes
-        v = nxt[i]
-        new = masks[v, B]
-        add_planes(step_planes, new)
-    return n_nxt, n_touched
+    return _next_frontier(masks, B, scan, nxt, n_nxt, step_planes), n_touched
 
 
 # The funnel's columns of a person's row (after shared / last step / this step), and the
@@ -449,13 +461,8 @@ def _spread_funnel(
 
     Returns (people in the next frontier ``nxt``; people touched, listed in ``touched``).
     """
-    n = indptr.shape[0] - 1
     zero = np.uint64(0)
-    work = 0
-    for i in range(n_cur):
-        u = cur[i]
-        work += indptr[u + 1] - indptr[u]
-    keep = batch >= 0 and work * 16 > n
+    keep = batch >= 0 and _wide(indptr, cur, n_cur)
     if keep:
         n_touched = -1  # every row is cleared at the end of the batch
     tree = place.shape[0] > 0
@@ -560,14 +567,7 @@ def _spread_funnel(
                 masks[v, B] = fresh | new
                 if tree:
                     _adopt(place, links, counts, v, u, new)
-    if keep:  # the next frontier, in order
-        for v in range(n):
-            if masks[v, B] != zero:
-                nxt[n_nxt] = v
-                n_nxt += 1
-    for i in range(n_nxt):  # the step's new shares, counted per lane in bit planes
-        add_planes(step_planes, masks[nxt[i], B])
-    return n_nxt, n_touched
+    return _next_frontier(masks, B, keep, nxt, n_nxt, step_planes), n_touched
 
 
 @jit
