@@ -363,6 +363,8 @@ def main(argv: list[str] | None = None) -> None:
         folder = HERE / "results"
         folder.mkdir(exist_ok=True)
         path = folder / f"{started:%Y-%m-%d-%H%M}.json"
+        if path.exists():  # two runs started in the same minute: keep both
+            path = folder / f"{started:%Y-%m-%d-%H%M%S}.json"
         path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
         print(f"saved {path.relative_to(HERE.parent)}", file=sys.stderr)
     print(json.dumps(report, indent=1) if args.json else markdown({**report, "before": before}))
