@@ -335,7 +335,7 @@ def _spread(
                 else:
                     for j in range(a, b):
                         live[j] = wide_lane_coins(k_share, j, share_bar[tie_class[j]], all_lanes)
-            if tree:
+            if tree:  # a loop of its own: the check in the loop below cost it 5-7%
                 for j in range(a, b):
                     v = indices[j]
                     had = masks[v, 0]
@@ -581,15 +581,22 @@ def _in_order(people) -> None:
 
 @jit
 def _count_step(planes, step_planes, lanes, lane0: int, nl: int) -> None:
-    """Add a step's counts kept in bit planes to each lane's counters; clear the planes."""
+    """Add a step's counts kept in bit planes to each lane's counters; clear the planes.
+
+    ``step_planes``: the new sharers; ``planes``: the funnel's rows ``P_*`` (empty without).
+    """
+    used = PLANES  # planes above the largest count are all zero
+    while used > 0 and step_planes[used - 1] == 0:
+        used -= 1
     for i in range(nl):
         lane = lane0 + i
-        c = plane_count(step_planes, lane)
+        c = plane_count(step_planes[:used], lane)
         lanes[lane, SHARERS] += c
         lanes[lane, SHARES] += c
-        for r in range(N_FUNNEL_PLANES):
-            lanes[lane, PLANE_COUNTERS[r]] += plane_count(planes[r], lane)
-        lanes[lane, LIKES] = lanes[lane, ENGAGEMENTS] - lanes[lane, COMMENTS]
+        if planes.shape[0] > 0:
+            for r in range(N_FUNNEL_PLANES):
+                lanes[lane, PLANE_COUNTERS[r]] += plane_count(planes[r], lane)
+            lanes[lane, LIKES] = lanes[lane, ENGAGEMENTS] - lanes[lane, COMMENTS]
     step_planes[:] = 0
     planes[:, :] = 0
 
@@ -725,7 +732,6 @@ def run_batch(
         (n_posts, LANES, segment_counts.shape[1], N_SEGMENT_COUNTERS), np.int64
     )
     seed_keys = np.empty((n_posts, LANES), np.uint64)
-    k_share = np.empty(n_posts, np.uint64)
     before = np.zeros((n_posts, LANES), np.int64)
     most = np.zeros(LANES, np.int64)
     peak = np.zeros(LANES, np.int64)
@@ -741,7 +747,6 @@ def run_batch(
     block = block_key(seed, np.uint64(lo))
     keys = np.empty((n_posts, N_WORDS), np.uint64)
     for p in range(n_posts):
-        k_share[p] = derive(derive(block, p), FOR_SHARE)
         for i in range(N_WORDS):
             keys[p, i] = derive(derive(block, p), PURPOSES[i])
     for i in range(nl):
@@ -855,7 +860,7 @@ def run_batch(
                         tie_class,
                         classes,
                         bars[0],
-                        k_share[p],
+                        keys[p, 0],
                         live[p],
                         ready[p],
                         lo if posts.decay[p] == 1.0 else -1,
@@ -873,15 +878,7 @@ def run_batch(
                         links,
                         joined,
                     )
-                    used = PLANES  # planes above the largest count are all zero
-                    while used > 0 and step_planes[used - 1] == 0:
-                        used -= 1
-                    for i in range(nl):
-                        lane = lane0 + i
-                        c = plane_count(step_planes[:used], lane)
-                        lanes[p, lane, SHARERS] += c
-                        lanes[p, lane, SHARES] += c
-                    step_planes[:] = 0
+                    _count_step(planes[:0], step_planes, lanes[p], lane0, nl)
                 else:
                     for i in range(n_cur[p]):
                         fresh[cur[i]] = 0
