@@ -17,7 +17,9 @@ Runs, each measurement in a fresh child process (so peak memory is its own):
   ``wom run`` on the karate club once compiled, and of ``wom --help``, ``keys`` and ``validate``.
 
 Each measurement is repeated (``--repeat``, default 3) and the best kept, since other work on
-the machine can only slow a run down. The load average before and after (and, in the JSON,
+the machine can only slow a run down. The peers' repeats are interleaved (each peer once, then
+each again), so the ratios between peers compare runs made under the same background load. The
+load average before and after (and, in the JSON,
 before each kept run) is printed with the results, and everything is printed as Markdown
 tables that can be pasted into the README.
 """
@@ -52,18 +54,12 @@ QUICK_PEERS = (
 )
 
 
-def best_of(measure, repeat: int, key: str, *, higher: bool) -> dict | None:
-    """The best of ``repeat`` measurements by ``key``, with the load average it started at.
+def best_row(rows: list[dict], key: str, *, higher: bool) -> dict | None:
+    """The best of repeated measurements by ``key``, each with the load average it started at.
 
     The best run's own peak memory is kept (``peak_mib``), and the largest of all runs as
     ``peak_mib_max`` (a first run may include compiling the kernel).
     """
-    rows = []
-    for _ in range(repeat):
-        load = os.getloadavg()[0]
-        row = measure()
-        if row:
-            rows.append({**row, "load": load})
     if not rows:
         return None
     best = dict((max if higher else min)(rows, key=lambda row: row[key]))
@@ -72,23 +68,43 @@ def best_of(measure, repeat: int, key: str, *, higher: bool) -> dict | None:
     return best
 
 
+def measured(measure) -> dict | None:
+    """One measurement with the load average it started at (``None`` if it failed)."""
+    load = os.getloadavg()[0]
+    row = measure()
+    return {**row, "load": load} if row else None
+
+
+def best_of(measure, repeat: int, key: str, *, higher: bool) -> dict | None:
+    """The best of ``repeat`` measurements by ``key`` (see :func:`best_row`)."""
+    rows = [row for row in (measured(measure) for _ in range(repeat)) if row]
+    return best_row(rows, key, higher=higher)
+
+
 def run_peers(repeat: int, quick: bool) -> list[dict]:
-    """Replicates per second of every implementation (``bench_kernel.py``)."""
-    rows = []
-    for peer in QUICK_PEERS if quick else bench_kernel.PEERS:
-        replicates = bench_kernel.REPLICATES[peer]
-        if quick and peer.startswith("kernel"):
-            replicates //= 5
-        print(f"peers: {peer} ({replicates} replicates) x {repeat}", file=sys.stderr, flush=True)
-        row = best_of(
-            lambda peer=peer, replicates=replicates: bench_kernel.run_child(peer, replicates),
-            repeat,
-            "per_second",
-            higher=True,
-        )
-        if row:
-            rows.append(row)
-    return rows
+    """Replicates per second of every implementation (``bench_kernel.py``).
+
+    The repeats are interleaved (every peer once, then every peer again, ...), so each peer's
+    best comes from the same stretches of background load as the others': on a shared machine
+    a ratio of two bests taken minutes apart measures the neighbours as much as the code.
+    """
+    peers = QUICK_PEERS if quick else bench_kernel.PEERS
+    rows: dict[str, list[dict]] = {peer: [] for peer in peers}
+    for attempt in range(repeat):
+        for peer in peers:
+            replicates = bench_kernel.REPLICATES[peer]
+            if quick and peer.startswith("kernel"):
+                replicates //= 5
+            print(
+                f"peers: {peer} ({replicates} replicates), run {attempt + 1} of {repeat}",
+                file=sys.stderr,
+                flush=True,
+            )
+            row = measured(lambda p=peer, r=replicates: bench_kernel.run_child(p, r))
+            if row:
+                rows[peer].append(row)
+    best = (best_row(rows[peer], "per_second", higher=True) for peer in peers)
+    return [row for row in best if row]
 
 
 def run_scale(repeat: int, quick: bool) -> list[dict]:

@@ -51,3 +51,23 @@ def silent_port():
     for conn in accepted:
         conn.close()
     server.close()
+
+
+@pytest.fixture(scope="module", params=["batched", "scalar"])
+def kernel_path(request):
+    """Run a test on each of the kernel's two paths for the cascade rule.
+
+    ``batched``: as the engine chooses (64 replicates per traversal where
+    :func:`simulation.kernel.batched.supports` says so); ``scalar``: one replicate per
+    traversal everywhere. The correctness tests (theory, the independent reference, the
+    invariants, Mesa == Monte Carlo) take it, so each holds on both paths, not only on the one
+    the engine picks.
+    """
+    from simulation.kernel import batched
+
+    if request.param == "batched":
+        yield request.param
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batched, "supports", lambda *_: False)
+        yield request.param

@@ -31,6 +31,7 @@ def run_to_end(model: WordOfMouthModel) -> WordOfMouthModel:
     return model
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize(
     ("name", "n", "seed", "run"),
     [

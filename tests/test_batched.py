@@ -183,6 +183,19 @@ def test_engine_takes_the_batched_path_where_it_applies(metrics, rule, batched, 
             np.testing.assert_array_equal(timeline, scalar.timeline[name])
 
 
+def test_the_kernel_path_fixture_runs_the_path_it_names(kernel_path, monkeypatch):
+    """The correctness tests' ``kernel_path`` really runs each path (else they test one twice)."""
+    import simulation.kernel.batched as path
+
+    scenario = make_scenario({"kind": "erdos_renyi", "n": 200, "mean_degree": 4, "seed": 1})
+    taken = []
+    monkeypatch.setattr(path, "run_batched", lambda *a: (taken.append("batched"), run_batched(*a)))
+    scalar = kernel.run_replicates
+    monkeypatch.setattr(kernel, "run_replicates", lambda *a: (taken.append("scalar"), scalar(*a)))
+    simulate(scenario, runs=70, metrics=["sharers"])
+    assert set(taken) == {kernel_path}
+
+
 @pytest.mark.parametrize(("funnel", "tree"), [(False, False), (True, False), (False, True)])
 def test_many_batches_on_one_thread_wide_then_narrow_frontiers(funnel, tree):
     """Ten blocks on one thread whose cascades go wide (frontier scans), then narrow (lists).

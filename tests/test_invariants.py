@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numba
 import numpy as np
+import pytest
 from helpers import make_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,6 +66,7 @@ def scenarios(draw, rules=("cascade", "threshold", "bass")):
     )
 
 
+@pytest.mark.usefixtures("kernel_path")
 @SETTINGS
 @given(scenarios(), st.integers(0, 2**32))
 def test_counts_are_consistent_and_never_decrease(scenario, seed):
@@ -98,6 +100,7 @@ def test_seeds_are_sharers(scenario, seed):
     assert len(model.brand.seeds) == prepared.plan.size
 
 
+@pytest.mark.usefixtures("kernel_path")
 @SETTINGS
 @given(scenarios(rules=("cascade",)), st.integers(0, 2**32))
 def test_zero_probability_spreads_nothing(scenario, seed):
@@ -133,6 +136,7 @@ def test_probability_one_reaches_exactly_the_seeds_components(scenario, seed):
     assert shared == expected
 
 
+@pytest.mark.usefixtures("kernel_path")
 @SETTINGS
 @given(scenarios(), st.integers(0, 2**32), st.integers(1, 7))
 def test_results_do_not_depend_on_batch_size_or_threads(scenario, seed, batch):
@@ -171,6 +175,7 @@ def test_results_do_not_depend_on_numba_thread_count():
         np.testing.assert_array_equal(one.values[name], many.values[name], err_msg=name)
 
 
+@pytest.mark.usefixtures("kernel_path")
 def test_fewer_metrics_do_not_change_who_shares():
     scenario = make_scenario(
         {"kind": "barabasi_albert", "n": 3000, "m": 3},
@@ -186,6 +191,7 @@ def test_fewer_metrics_do_not_change_who_shares():
     )
 
 
+@pytest.mark.usefixtures("kernel_path")
 @SETTINGS
 @given(scenarios(), st.integers(0, 2**32), st.integers(0, 5))
 def test_mesa_model_equals_monte_carlo_replicate(scenario, seed, run):

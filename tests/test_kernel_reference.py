@@ -76,6 +76,7 @@ CONTENT = {
 }
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize(
     "network",
     [

@@ -21,6 +21,7 @@ def _percolation_size(c: float, t: float) -> float:
     return brentq(lambda s: s - (1 - math.exp(-c * t * s)), 1e-9, 1.0)
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize(("mean_degree", "p"), [(4.0, 0.5), (6.0, 0.3)])
 def test_cascade_on_erdos_renyi_matches_percolation_final_size(mean_degree, p):
     n = 20_000
@@ -74,6 +75,7 @@ def test_bass_on_complete_graph_follows_discrete_bass_recursion():
     assert np.all(np.abs(curves.mean(axis=0) - np.array(expected)) < 4 * se + 1 / n)
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize("p", [0.1, 0.35, 0.8])
 def test_star_seeded_at_hub_spreads_one_plus_n_minus_one_p(p):
     n, runs = 1001, 400
@@ -85,6 +87,7 @@ def test_star_seeded_at_hub_spreads_one_plus_n_minus_one_p(p):
     assert abs(sharers.mean() - (1 + (n - 1) * p)) < 4 * se
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize("n", [2, 3, 10, 101])
 def test_structural_virality_of_a_path_is_n_plus_one_over_three(n):
     scenario = independent_cascade(
@@ -96,6 +99,7 @@ def test_structural_virality_of_a_path_is_n_plus_one_over_three(n):
     assert result.values["cascade_depth"].tolist() == [n - 1, n - 1]
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize("n", [2, 5, 50])
 def test_structural_virality_of_a_star_is_two_n_minus_one_over_n(n):
     scenario = independent_cascade(
@@ -106,6 +110,7 @@ def test_structural_virality_of_a_star_is_two_n_minus_one_over_n(n):
     assert result.values["cascade_depth"][0] == 1
 
 
+@pytest.mark.usefixtures("kernel_path")
 def test_structural_virality_with_several_seeds_is_size_weighted_over_real_trees():
     # Seeds at both ends of the path 0..8 spread toward each other with p = 1.
     scenario = independent_cascade(
