@@ -28,12 +28,12 @@ comments, clicks and purchases; engagements per audience group for the batch. Pe
 sharers, reach and conversions are counted once at the batch's end from the rows.
 
 Cascade trees (structural virality, depth) are kept per lane for the main post: each lane
-numbers its sharers as they join (seeds first) and keeps the parent's number by number
-(:func:`_adopt`), so a lane's tree is a compact array and :func:`_trees` sums subtree sizes
-and Wiener sums in cache. The parent is the lowest-numbered of the step's sharers whose tie
-carried the share, as on the scalar path: frontiers are processed in increasing order, so the
-first to reach a person in a lane is the parent there. A post's depth is the last step with a
-new sharer, counted from its start.
+lists its sharers as they join (seeds first) with their parents beside them (:func:`_adopt`:
+written in order, no random access), so a lane's tree is a compact array and :func:`_trees`
+numbers the parents, sums subtree sizes and Wiener sums in cache. The parent is the
+lowest-numbered of the step's sharers whose tie carried the share, as on the scalar path:
+frontiers are processed in increasing order, so the first to reach a person in a lane is the
+parent there. A post's depth is the last step with a new sharer, counted from its start.
 
 Results are bit-identical to the scalar path (tests/test_batched.py): a step of the cascade
 rule is decided from the state at its start (see
@@ -49,10 +49,10 @@ Memory per thread and post, whatever the number of replicates: 60 bytes per pers
 masks; two frontiers and the people touched; the batch stamp of cached coins; the seed draw's
 scratch) and 8 bytes per tie (``live``), plus 4 bytes per tie shared by the threads (each
 tie's class, when there is more than one). With the funnel: 100 bytes per person and 48 per
-tie (``cache`` instead of ``live``). With cascade trees, for the main post: 520 bytes per
-person (a 32-bit number and parent per lane, and a scratch of subtree sizes). A million people
-and five million ties: 100 MB a thread for sharers only, 340 MB with the funnel, 860 MB with
-every metric (peak 2.05 GiB on two threads, graph included).
+tie (``cache`` instead of ``live``). With cascade trees, for the main post: 524 bytes per
+person (a 32-bit sharer and parent per lane, and a scratch of numbers and subtree sizes). A
+million people and five million ties: 100 MB a thread for sharers only, 340 MB with the
+funnel, 860 MB with every metric (peak 2.05 GiB on two threads, graph included).
 """
 
 from __future__ import annotations
@@ -199,18 +199,20 @@ def add_row(planes, r: int, word) -> None:
 
 
 @jit(inline="always")
-def _adopt(place, links, counts, v, u, new) -> None:
+def _adopt(order, links, counts, v, u, new) -> None:
     """Make u the parent of v in the cascade tree of each lane of ``new``.
 
-    Each lane numbers its sharers in the order they join (``place[v, lane]``) and keeps, by
-    that number, the parent's (``links[lane, i]``): a lane's tree is a compact array.
+    Each lane lists its sharers in the order they join (``order[lane, i]``) and, beside them,
+    their parents (``links[lane, i]``, a person until :func:`_trees` turns it into the parent's
+    number in the list): a lane's tree is a compact array, written in order, so the traversal
+    makes no random access for the trees.
     """
     while new != 0:
         lane = trailing_zeros(new)
         i = counts[lane]
         counts[lane] = i + 1
-        place[v, lane] = i
-        links[lane, i] = place[u, lane]
+        order[lane, i] = v
+        links[lane, i] = u
         new &= new - np.uint64(1)
 
 
@@ -285,7 +287,7 @@ def _spread(
     touched,
     n_touched,
     step_planes,
-    place,
+    order,
     links,
     counts,
 ):
@@ -303,14 +305,14 @@ def _spread(
     frontier of the batch (``ready[u] == batch`` after) and reused whenever u shares in more
     lanes later.
 
-    With cascade trees (``place`` not empty, see :func:`_adopt`) a person's parent in a lane
+    With cascade trees (``order`` not empty, see :func:`_adopt`) a person's parent in a lane
     is the first sharer of the step to reach them there (the frontier comes in increasing
     order).
 
     Returns (people in the next frontier ``nxt``, with their lanes in column B; people touched).
     """
     zero = np.uint64(0)
-    tree = place.shape[0] > 0
+    tree = order.shape[0] > 0
     scan = _wide(indptr, cur, n_cur)
     # One threshold for every class (one audience group, no tie strengths): no lookups.
     bar = share_bar[0]
@@ -343,7 +345,7 @@ def _spread(
                     masks[v, 0] = had | new
                     masks[v, B] |= new
                     if new != zero:
-                        _adopt(place, links, counts, v, u, new)
+                        _adopt(order, links, counts, v, u, new)
                 continue
             for j in range(a, b):
                 v = indices[j]
@@ -371,7 +373,7 @@ def _spread(
             masks[v, 0] = had | new
             masks[v, B] |= new
             if tree:
-                _adopt(place, links, counts, v, u, new)
+                _adopt(order, links, counts, v, u, new)
     return _next_frontier(masks, B, scan, nxt, n_nxt, step_planes), n_touched
 
 
@@ -444,7 +446,7 @@ def _spread_funnel(
     step_planes,
     planes,
     group_planes,
-    place,
+    order,
     links,
     counts,
 ):
@@ -457,7 +459,7 @@ def _spread_funnel(
     ``P_*``) and ``step_planes`` (new sharers), engagements per audience group in
     ``group_planes`` (for the batch). A wide frontier's ties keep their coins for the batch in
     ``cache`` (six words per tie, when ``batch`` >= 0: no decay), as :func:`_spread` does; and
-    ``place``, ``links`` and ``counts`` (when not empty) get the cascade trees as there.
+    ``order``, ``links`` and ``counts`` (when not empty) get the cascade trees as there.
 
     Returns (people in the next frontier ``nxt``; people touched, listed in ``touched``).
     """
@@ -465,7 +467,7 @@ def _spread_funnel(
     keep = batch >= 0 and _wide(indptr, cur, n_cur)
     if keep:
         n_touched = -1  # every row is cleared at the end of the batch
-    tree = place.shape[0] > 0
+    tree = order.shape[0] > 0
     classed = tie_class.shape[0] > 0
     grouped = group_planes.shape[0] > 1
     n_nxt = 0
@@ -520,7 +522,7 @@ def _spread_funnel(
                 masks[v, 0] = had | new
                 masks[v, B] = fresh | new
                 if tree and new != zero:
-                    _adopt(place, links, counts, v, u, new)
+                    _adopt(order, links, counts, v, u, new)
             continue
         for j in range(a, b):
             v = indices[j]
@@ -566,7 +568,7 @@ def _spread_funnel(
                 masks[v, 0] = had | new
                 masks[v, B] = fresh | new
                 if tree:
-                    _adopt(place, links, counts, v, u, new)
+                    _adopt(order, links, counts, v, u, new)
     return _next_frontier(masks, B, keep, nxt, n_nxt, step_planes), n_touched
 
 
@@ -631,22 +633,30 @@ def _count_groups(rows, touched, n_touched, segment_of, engaged, out, lane0, fun
 
 
 @jit
-def _trees(links, counts, n_roots, deepest, lane0, virality, depth):
+def _trees(order, links, counts, n_roots, deepest, lane0, virality, depth):
     """Structural virality and depth of each lane's cascade trees (as ``tree_sums``).
 
-    ``links[lane, i]``: the parent of the lane's i-th sharer by number (see :func:`_adopt`);
-    the first ``n_roots[lane]`` are the seeds (-1 - k for the k-th). Parents come before their
-    children, so subtree sizes are summed backwards, then each tie of a tree adds s (N - s) to
-    its root's Wiener sum (the links end replaced by each sharer's root). A lane at a time: its
-    arrays are compact, so the passes run in cache.
+    ``order[lane, i]``: the lane's i-th sharer, ``links[lane, i]`` their parent (see
+    :func:`_adopt`); the first ``n_roots[lane]`` are the seeds (-1 - k for the k-th). The
+    parents are first turned into their numbers in the list (through ``number``, a person's
+    number in the lane at hand). Parents come before their children, so subtree sizes are
+    summed backwards, then each tie of a tree adds s (N - s) to its root's Wiener sum (the
+    links end replaced by each sharer's root). A lane at a time: its arrays are compact, so the
+    passes run in cache.
     """
     size = np.empty(links.shape[1], np.int64)
+    number = np.empty(links.shape[1], np.int32)
     wiener = np.zeros(n_roots.max() if n_roots.shape[0] > 0 else 0)
     for i in range(virality.shape[0]):
         lane = lane0 + i
         c = counts[lane]
         roots = n_roots[lane]
         chain = links[lane]
+        who = order[lane]
+        for k in range(c):
+            number[who[k]] = k
+        for k in range(roots, c):  # a parent shared earlier in the lane: numbered above
+            chain[k] = number[chain[k]]
         size[:c] = 1
         for k in range(c - 1, roots - 1, -1):
             size[chain[k]] += size[k]
@@ -692,7 +702,7 @@ def run_batch(
     lengths,
     peaks,
     timeline_sum,
-    place,
+    order,
     links,
     virality,
     depth,
@@ -702,9 +712,8 @@ def run_batch(
     ``work`` int32[posts, 3, n] (two frontiers, people touched) and ``masks``
     uint64[posts, n, 3] (a row per person, so a tie's end is one cache line: shared, shared
     last step, shared this step; zero on entry and on return) are the thread's. Posts are
-    independent here (one per brand, no rivalry). With cascade trees (``place``
-    int32[n, 64] and ``links`` int32[64, n], else empty) the main post's trees are kept per
-    lane (see :func:`_adopt`).
+    independent here (one per brand, no rivalry). With cascade trees (``order`` and ``links``
+    int32[64, n], else empty) the main post's trees are kept per lane (see :func:`_adopt`).
     """
     posts = campaign.posts
     sets = campaign.seed_sets
@@ -719,7 +728,7 @@ def run_batch(
     for p in range(n_posts):
         brand_post[posts.brand[p]] = p
     main = brand_post[0]
-    tree = place.shape[0] > 0 and main >= 0
+    tree = order.shape[0] > 0 and main >= 0
     joined = np.zeros(LANES, np.int64)  # sharers of the main post per lane, seeds first
     n_roots = np.zeros(LANES, np.int64)
     deepest = np.zeros(LANES, np.int64)
@@ -796,7 +805,7 @@ def run_batch(
                             slot = n_roots[lane]
                             n_roots[lane] = slot + 1
                             joined[lane] = slot + 1
-                            place[v, lane] = slot
+                            order[lane, slot] = v
                             links[lane, slot] = -1 - slot
                         if funnel:  # reach per group: at the end of the batch
                             if not rows[v, SEEN_C] & bit:
@@ -808,7 +817,7 @@ def run_batch(
             elif t > start and n_cur[p] > 0:
                 age = t - start - 1
                 bars[3, 0], bars[4, 0], bars[5, 0] = funnel_bars(posts, p)
-                kin = place if tree and p == main else place[:0]
+                kin = order if tree and p == main else order[:0]
                 if funnel or kin.shape[0] > 0:  # in memory order; the lowest sharer is the parent
                     _in_order(cur[: n_cur[p]])
                 p_max = class_thresholds(
@@ -935,6 +944,7 @@ def run_batch(
                 segment_counts[lo - first + i, 0, SEG_ENGAGEMENTS] = engagements
     if tree:
         _trees(
+            order,
             links,
             joined,
             n_roots,
@@ -985,7 +995,7 @@ def run_blocks(
     masks = np.zeros((n_posts, n, ROW if funnel else 3), np.uint64)
     live = np.empty((n_posts, 0 if funnel else m), np.uint64)
     cache = np.empty((n_posts, m if funnel else 0, N_WORDS), np.uint64)
-    place = np.empty((n if tree else 0, LANES), np.int32)  # see _adopt
+    order = np.empty((LANES if tree else 0, n), np.int32)  # see _adopt
     links = np.empty((LANES, n if tree else 0), np.int32)
     ready = np.full((n_posts, n), -1, np.int64)
     chosen = np.zeros(n, np.int64)
@@ -1022,7 +1032,7 @@ def run_blocks(
             lengths,
             peaks,
             timeline_sum,
-            place,
+            order,
             links,
             virality,
             depth,
