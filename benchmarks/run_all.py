@@ -18,10 +18,9 @@ Runs, each measurement in a fresh child process (so peak memory is its own):
 
 Each measurement is repeated (``--repeat``, default 3) and the best kept, since other work on
 the machine can only slow a run down. The peers' repeats are interleaved (each peer once, then
-each again), so the ratios between peers compare runs made under the same background load. The
-load average before and after (and, in the JSON,
-before each kept run) is printed with the results, and everything is printed as Markdown
-tables that can be pasted into the README.
+each again), so the ratios between peers compare runs made under the same background load.
+The load average before and after (and, in the JSON, before each kept run) is printed with the
+results, and everything is printed as Markdown tables that can be pasted into the README.
 """
 
 from __future__ import annotations
