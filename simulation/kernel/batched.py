@@ -52,7 +52,8 @@ tie's class, when there is more than one). With the funnel: 100 bytes per person
 tie (``cache`` instead of ``live``). With cascade trees, for the main post: 524 bytes per
 person (a 32-bit sharer and parent per lane, and a scratch of numbers and subtree sizes). A
 million people and five million ties: 100 MB a thread for sharers only, 340 MB with the
-funnel, 860 MB with every metric (peak 2.05 GiB on two threads, graph included).
+funnel, 860 MB with every metric allocated; peak 1.73 GiB on two threads, graph included, as
+the trees' lists are written only as far as each cascade reaches.
 """
 
 from __future__ import annotations
