@@ -219,16 +219,14 @@ def test_many_batches_on_one_thread_wide_then_narrow_frontiers(funnel, tree):
     assert scalar[0][:, kernel.SHARERS].min() >= 1  # the seed shares in every replicate
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize("order", [["0", "1"], ["1", "0"]])
-@pytest.mark.parametrize("batched", [True, False])
-def test_a_step_is_decided_from_its_start_whatever_the_order(order, batched, tmp_path, monkeypatch):
+def test_a_step_is_decided_from_its_start_whatever_the_order(order, tmp_path):
     """Two seeds share with person 2 in the same step, whichever posted first.
 
     2 engages with both exposures, and the lower-numbered seed (0, who also reaches 3) is the
     parent.
     """
-    import simulation.kernel.batched as path
-
     ties = tmp_path / "ties.txt"
     ties.write_text("0 1\n1 2\n0 2\n0 3\n")
     scenario = make_scenario(
@@ -237,8 +235,6 @@ def test_a_step_is_decided_from_its_start_whatever_the_order(order, batched, tmp
         seeding={"strategy": "nodes", "nodes": order},
         runs=3,
     )
-    if not batched:
-        monkeypatch.setattr(path, "supports", lambda *a: False)
     values = simulate(scenario).values
     assert prepare(scenario).graph.labels.tolist() == ["0", "1", "2", "3"]
     np.testing.assert_array_equal(values["impressions"], 4)  # 0 -> 1, 0 -> 2, 0 -> 3, 1 -> 2
