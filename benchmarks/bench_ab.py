@@ -32,12 +32,12 @@ WORKLOADS = ("pure", "trees", "funnel", "every")
 TREES = ("structural_virality", "cascade_depth")
 
 
-def measure(workload: str, replicates: int) -> float:
-    """Replicates per second of ``workload`` with the ``simulation`` first on ``sys.path``."""
+def measure(checkout: Path, workload: str, replicates: int) -> float:
+    """Replicates per second of ``workload`` with the ``simulation`` of ``checkout``."""
     import simulation
     from simulation.engine import prepare, simulate
+    from simulation.metrics import resolve_metrics
 
-    checkout = Path(os.environ["PYTHONPATH"]).resolve()
     if not Path(simulation.__file__).resolve().is_relative_to(checkout):
         raise SystemExit(f"{simulation.__file__} is not from {checkout}")
     sys.path.insert(1, str(HERE))
@@ -45,7 +45,7 @@ def measure(workload: str, replicates: int) -> float:
 
     scenario = bench_kernel._scenario(bench_kernel._seeds())
     prepared = prepare(scenario)
-    every = list(simulate(scenario, runs=1, prepared=prepared, workers=1).values)
+    every = resolve_metrics(None, prepared.graph.segment_names, **prepared.layout.qualifiers())
     metrics = {
         "pure": ["sharers"],
         "trees": ["sharers", *TREES],
@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps({"per_second": measure(args.workload, args.replicates)}))
+        rate = measure(Path(args.child).resolve(), args.workload, args.replicates)
+        print(json.dumps({"per_second": rate}))
         return
     if not args.other:
         parser.error("name the other checkout")
