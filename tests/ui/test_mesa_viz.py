@@ -38,10 +38,16 @@ def summary(page) -> str:
 
 def test_the_page_draws_the_network_offline(page):
     # The network and the line plot are matplotlib images: two, with content.
-    images = page.locator("img")
-    for i in range(2):  # both drawn (the second can lag the first on a busy machine)
-        images.nth(i).wait_for(state="visible", timeout=60_000)
-    assert min(images.nth(i).bounding_box()["width"] for i in range(2)) > 200
+    # Polled in the page: on a busy machine the second can lag the first, and an image can be
+    # replaced (re-rendered) between a wait for it and a look at its box.
+    page.wait_for_function(
+        """() => {
+            const images = [...document.querySelectorAll("img")].slice(0, 2);
+            return images.length === 2
+                && images.every((image) => image.getBoundingClientRect().width > 200);
+        }""",
+        timeout=60_000,
+    )
     page.screenshot(path=str(SHOTS / "mesa-viz-1-network.png"))
     assert page.events["failed"] == []
     assert page.events["errors"] == []
