@@ -9,6 +9,23 @@ from pathlib import Path
 import pytest
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the ``slow`` tests first, the browser's before the rest, else in collected order.
+
+    With the suite on several workers (pytest-xdist, see scripts/test.sh) a long test that
+    starts last leaves its worker alone at the end: the cold-start browser test, which compiles
+    the whole engine from an empty cache, ran its 8 minutes after everything else. Stable, and
+    after pytest's own reordering of parametrized fixtures.
+    """
+
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        slow = item.get_closest_marker("slow") is not None
+        return not slow, slow and item.get_closest_marker("browser") is None
+
+    items.sort(key=order)
+
+
 @pytest.fixture
 def write(tmp_path: Path):
     """Write a text (or bytes) file under tmp_path and return its path."""

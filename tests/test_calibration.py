@@ -370,6 +370,7 @@ def test_recovers_appeal_and_stickiness_of_a_synthetic_campaign():
 COVERAGE_TRIALS = 40
 
 
+@pytest.mark.slow
 def test_coverage_of_the_90_percent_interval_over_synthetic_trials():
     """The 90% interval holds the truth in 90% of synthetic trials, within 3 standard errors.
 

@@ -277,6 +277,7 @@ def campaigns(draw):
     return base.with_overrides(data)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(campaigns(), st.integers(0, 2**32))
 def test_campaign_counts_are_consistent(scenario, seed):

@@ -9,6 +9,7 @@ number; resonance with the hours on changes them.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from helpers import ROOT
 
 from simulation.engine import prepare, simulate
@@ -33,6 +34,7 @@ def _values(data: dict) -> dict[str, np.ndarray]:
     return result.values
 
 
+@pytest.mark.slow
 def test_groups_split_by_location_keep_their_segments_hours():
     base = load_scenario(CALENDAR).to_toml_dict()
     plain = {**base, "runs": 24, "network": {**base["network"], "n": 1500}}

@@ -368,6 +368,7 @@ def timed_campaigns(draw):
     )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(timed_campaigns(), st.integers(0, 2**32), st.integers(0, 5))
 def test_mesa_model_equals_monte_carlo_with_time_and_attention(scenario, seed, run):

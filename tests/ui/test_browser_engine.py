@@ -37,6 +37,7 @@ def _choose(page, label: str, option: str) -> None:
     page.locator(".menuable__content__active .v-list-item").filter(has_text=option).first.click()
 
 
+@pytest.mark.slow
 def test_cold_start_scenario_switches_then_two_sessions_finish(cold_server):
     from playwright.sync_api import expect, sync_playwright
 
