@@ -4,7 +4,7 @@
 # - Debian's Chromium for the browser tests (apt, when running as root and it is missing);
 # - the package with its `dev` extra (pytest, hypothesis, playwright, ruff) into this Python;
 # - then ruff and the whole pytest suite, on every core (pytest-xdist, at most four workers:
-#   about 21 minutes on two slow cores instead of 31); `-n 0` as an argument runs it serially.
+#   about 22 minutes on two slow cores instead of 31); `-n 0` as an argument runs it serially.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
